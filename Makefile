@@ -1,0 +1,42 @@
+# Two commands matter: `make run` and `make test` (README.md). Both start from a fresh clone.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+
+.PHONY: run test install assets migrate demo bench clean translations
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Thetsakan needs Python 3.11 or newer (python3 --version).")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Browser code comes from npm when Node is present; the pages work without it
+# (typed and wedge scanning), the camera decoder needs it.
+assets: $(VENV)/.installed
+	@if [ ! -f package.json ]; then true; \
+	 elif command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; \
+	 else echo "npm not found: the scanner page will accept typed codes only (install Node.js for the camera)."; fi
+
+migrate: $(VENV)/.installed
+	$(FLASK) db upgrade
+
+run: $(VENV)/.installed assets migrate
+	$(FLASK) demo load --if-empty
+	$(FLASK) up
+
+test: $(VENV)/.installed assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -o /tmp/thetsakan.pot .
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) instance node_modules app/static/build

@@ -1,0 +1,55 @@
+"""Who is calling: bearer tokens for the API, session cookies for the console, and city scoping."""
+from functools import wraps
+
+from flask import abort, g, request
+from flask_login import current_user
+
+from app.errors import DomainError, Forbidden
+from app.users import ADMIN, user_for_token
+
+
+def current_principal():
+    """The user behind this request: a bearer token first, else the console session."""
+    if "principal" in g:
+        return g.principal
+    user = None
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        user = user_for_token(header[7:].strip())
+        if user is None:
+            raise DomainError("invalid_token", "The bearer token is not valid.", status=401)
+    elif not request.path.startswith("/api/") and current_user.is_authenticated:
+        # The API takes tokens only, so that a visitor's browser session can
+        # never be ridden by a cross-site request to the API.
+        user = current_user._get_current_object()
+    g.principal = user
+    return user
+
+
+def require_roles(*roles):
+    """Let the call through for these roles (admin always), else 401/403 with a code."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            user = current_principal()
+            if user is None:
+                if request.path.startswith("/api/"):
+                    raise DomainError("unauthorized", "Sign in or send a bearer token.", status=401)
+                abort(401)
+            if user.role != ADMIN and user.role not in roles:
+                raise DomainError("forbidden_role", f"This needs one of the roles: {', '.join(roles)}.", status=403)
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles
+        return wrapped
+
+    return decorator
+
+
+def ensure_city(city_id, user=None):
+    """Refuse unless the caller acts for this city (admins act for all)."""
+    user = user or current_principal()
+    if user is None or not user.may_act_in(city_id):
+        raise Forbidden()
+    return user

@@ -1,0 +1,32 @@
+"""Extensions, created unbound here and attached in create_app()."""
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_wtf import CSRFProtect
+
+from app.database import db
+from app.errors import ErrorSchema
+
+migrate = Migrate(render_as_batch=True, compare_type=True)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+
+class ThetsakanApi(Api):
+    """flask-smorest, with our error shape documented in the OpenAPI document."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        # app.errors registers one handler for API and pages alike.
+        return None
+
+
+api = ThetsakanApi()
+
+__all__ = ["db", "migrate", "login_manager", "csrf", "babel", "limiter", "api"]

@@ -1,0 +1,131 @@
+"""create_app(): the one place that names the domain packages and their blueprints."""
+from pathlib import Path
+
+from flask import Flask, g, request
+
+import checkin.api
+import checkin.views
+import events.api
+import events.cli
+import events.models  # noqa: F401 - every table in the metadata for Alembic
+import events.views
+import registrations.api
+import registrations.models  # noqa: F401
+import registrations.views
+import reports.api
+import reports.views
+import workers.cli
+import workers.views
+from app import cli, health, i18n, login, outbox  # noqa: F401 - outbox table
+from app.auth import current_principal
+from app.config import INSTANCE_DIR, from_environment
+from app.database import db
+from app.errors import register_error_handlers
+from app.extensions import api, babel, csrf, limiter, login_manager, migrate
+from app.users import User
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "workers")]
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        # Inline style attributes draw bar widths and colours; no inline scripts are allowed.
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+    ]
+)
+
+
+def _limiter_storage(url):
+    if not url:
+        return "memory://"
+    if url.startswith("unix://"):
+        return "redis+unix://" + url[len("unix://"):]
+    return url
+
+
+def create_app(test_config=None):
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    app.config.update(from_environment())
+    app.config.update(
+        API_TITLE="Thetsakan",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        BABEL_DEFAULT_LOCALE=i18n.DEFAULT_LOCALE,
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_ENABLED=True,
+    )
+    if test_config:
+        app.config.update(test_config)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    translation_dirs = i18n.translation_directories(app, DOMAIN_DIRS)
+    i18n.compile_catalogues(translation_dirs)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "login.login"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=";".join(translation_dirs))
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+
+    register_error_handlers(app)
+    i18n.install_filters(app)
+    _register_blueprints(app)
+    cli.register_commands(app)
+    app.cli.add_command(events.cli.demo_cli)
+    workers.cli.register_commands(app)
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        return db.session.get(User, int(user_id))
+
+    @app.context_processor
+    def principal():
+        return {"principal": current_principal()}
+
+    @app.after_request
+    def headers(response):
+        response = i18n.remember_locale(response)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+        if app.config["PRODUCTION"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if request.path.startswith(("/passes/", "/p/", "/api/v1/passes/")):
+            # Pages and answers behind a secret token never go into shared caches.
+            response.headers.setdefault("Cache-Control", "private, no-store")
+        return response
+
+    @app.teardown_request
+    def forget_principal(_exc):
+        g.pop("principal", None)
+
+    return app
+
+
+def _register_blueprints(app):
+    for module in (events.api, registrations.api, checkin.api, reports.api):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+        csrf.exempt(module.blp)  # bearer tokens and secret URLs, never cookies
+    app.register_blueprint(health.bp)
+    app.register_blueprint(login.bp)
+    for module in (events.views, registrations.views, checkin.views, reports.views, workers.views):
+        app.register_blueprint(module.bp)

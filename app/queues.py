@@ -1,0 +1,34 @@
+"""RQ queues named by purpose, and the worker that runs jobs inside the app context."""
+from rq import Queue, Worker
+
+from app.database import db
+from app.redis_conn import connection
+
+MAIL, FEEDS, REPORTS, DEFAULT = "mail", "feeds", "reports", "default"
+QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
+
+
+def queue(name=DEFAULT, app=None):
+    return Queue(name, connection=connection(app))
+
+
+class AppWorker(Worker):
+    """An RQ worker whose work-horses get their own database connections and an app context."""
+
+    flask_app = None
+
+    def perform_job(self, job, queue):
+        # The forked work-horse inherits the parent's pooled connections: sharing a
+        # socket with the parent corrupts both, so drop them without closing.
+        with self.flask_app.app_context():
+            db.engine.dispose(close=False)
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
+
+
+def make_worker(app, queue_names=QUEUES, worker_class=AppWorker, **kwargs):
+    conn = connection(app)
+    worker_type = type("BoundAppWorker", (worker_class,), {"flask_app": app})
+    return worker_type([Queue(name, connection=conn) for name in queue_names], connection=conn, **kwargs)

@@ -1,0 +1,113 @@
+"""People who run festivals: admins, organisers, staff and city teams, and their API tokens."""
+import hashlib
+import secrets
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.database import UTCDateTime, db, now_utc
+from app.errors import Invalid
+
+ADMIN, ORGANISER, STAFF, CITY_TEAM = "admin", "organiser", "staff", "city-team"
+ROLES = (ADMIN, ORGANISER, STAFF, CITY_TEAM)
+TOKEN_PREFIX = "tsk_"
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    role: Mapped[str] = mapped_column(sa.String(20))
+    # Every role but admin belongs to one city; the FK names the table so that
+    # app/ need not import the events package.
+    city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), nullable=True, index=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(256), nullable=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+
+    tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
+
+    @property
+    def is_active(self):
+        return self.active
+
+    @property
+    def is_admin(self):
+        return self.role == ADMIN
+
+    def may_act_in(self, city_id):
+        return self.is_admin or (city_id is not None and self.city_id == city_id)
+
+    def check_password(self, password):
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Only a hash is kept: a leaked database does not leak working tokens.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.String(100), default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+    last_used_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+    revoked: Mapped[bool] = mapped_column(default=False)
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+
+def hash_token(raw):
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def city_id_for_slug(slug):
+    cities = db.metadata.tables["cities"]
+    return db.session.scalar(sa.select(cities.c.id).where(cities.c.slug == slug))
+
+
+def create_user(email, role, *, city_id=None, name="", password=None):
+    email = (email or "").strip().lower()
+    if "@" not in email:
+        raise Invalid("email", "Not a valid email address.")
+    if role not in ROLES:
+        raise Invalid("role", f"Role must be one of: {', '.join(ROLES)}.", code="invalid_choice")
+    if role != ADMIN and city_id is None:
+        raise Invalid("city", f"A {role} belongs to one city: give --city.", code="required")
+    if db.session.scalar(sa.select(User.id).where(User.email == email)):
+        raise Invalid("email", "A user with this email exists already.", code="duplicate")
+    user = User(email=email, role=role, city_id=None if role == ADMIN else city_id, name=name)
+    if password:
+        user.password_hash = generate_password_hash(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def issue_token(user, label="cli"):
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(raw), label=label))
+    db.session.flush()
+    return raw
+
+
+def user_for_token(raw):
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked.is_(False))
+    )
+    if token is None or not token.user.active:
+        return None
+    return token.user
+
+
+def authenticate(email, password):
+    user = db.session.scalar(sa.select(User).where(User.email == (email or "").strip().lower()))
+    if user and user.active and user.check_password(password or ""):
+        return user
+    return None

@@ -1,0 +1,1 @@
+"""The programme: cities, festivals, venues, sessions and booths."""

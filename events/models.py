@@ -1,0 +1,144 @@
+"""Cities, festivals, venues, programme sessions and booths. Models never commit."""
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.database import UTCDateTime, db, now_utc
+
+
+class City(db.Model):
+    __tablename__ = "cities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    name_th: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    province_th: Mapped[str] = mapped_column(sa.String(200), default="")
+    province_en: Mapped[str] = mapped_column(sa.String(200), default="")
+    member_since: Mapped[int | None] = mapped_column(nullable=True)  # GNLC membership year (CE)
+    unit: Mapped[str] = mapped_column(sa.String(60), default="")  # city municipality, province, ...
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+
+    festivals: Mapped[list["Festival"]] = relationship(back_populates="city")
+
+
+class Festival(db.Model):
+    __tablename__ = "festivals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    city_id: Mapped[int] = mapped_column(sa.ForeignKey("cities.id"), index=True)
+    name_th: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300))
+    description_th: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    starts_on: Mapped[date] = mapped_column(sa.Date)
+    ends_on: Mapped[date] = mapped_column(sa.Date)
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Bangkok")
+    venue_th: Mapped[str] = mapped_column(sa.String(300), default="")
+    venue_en: Mapped[str] = mapped_column(sa.String(300), default="")
+    address: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default="draft", index=True)
+    # Check-in options the organiser sets (used by checkin/).
+    stamp_goal: Mapped[int] = mapped_column(default=5)
+    allow_walk_ins: Mapped[bool] = mapped_column(default=True)
+    allow_self_checkin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    city: Mapped[City] = relationship(back_populates="festivals")
+    venues: Mapped[list["Venue"]] = relationship(back_populates="festival", order_by="Venue.sort_order, Venue.id")
+    sessions: Mapped[list["ProgrammeSession"]] = relationship(back_populates="festival")
+    booths: Mapped[list["Booth"]] = relationship(back_populates="festival", order_by="Booth.code, Booth.id")
+
+    @property
+    def zone(self):
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_published(self):
+        return self.status == "published"
+
+    def days(self):
+        return [self.starts_on + timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1)]
+
+
+class Venue(db.Model):
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(sa.ForeignKey("festivals.id", ondelete="CASCADE"), index=True)
+    name_th: Mapped[str] = mapped_column(sa.String(200))
+    name_en: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    capacity: Mapped[int | None] = mapped_column(nullable=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    festival: Mapped[Festival] = relationship(back_populates="venues")
+
+
+class ProgrammeSession(db.Model):
+    """A workshop, talk, forum, performance, exhibition or activity in the programme."""
+
+    __tablename__ = "sessions"
+    __table_args__ = (sa.Index("ix_sessions_festival_start", "festival_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(sa.ForeignKey("festivals.id", ondelete="CASCADE"))
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"), nullable=True, index=True)
+    title_th: Mapped[str] = mapped_column(sa.String(300))
+    title_en: Mapped[str] = mapped_column(sa.String(300))
+    description_th: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[str] = mapped_column(sa.String(20), index=True)
+    starts_at: Mapped[object] = mapped_column(UTCDateTime)
+    ends_at: Mapped[object] = mapped_column(UTCDateTime)
+    capacity: Mapped[int | None] = mapped_column(nullable=True)  # null: open to all, no booking
+    themes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    age_groups: Mapped[list] = mapped_column(sa.JSON, default=list)
+    hosts: Mapped[list] = mapped_column(sa.JSON, default=list)
+    language: Mapped[str] = mapped_column(sa.String(10), default="th")
+    status: Mapped[str] = mapped_column(sa.String(20), default="scheduled")
+    # Seat counters kept by registrations/ under the session's row lock, so that
+    # the programme shows seats left without counting bookings on every read.
+    seats_confirmed: Mapped[int] = mapped_column(default=0)
+    waitlist_length: Mapped[int] = mapped_column(default=0)
+    # Raised on every change visitors should see (iCalendar SEQUENCE).
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+    updated_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
+
+    festival: Mapped[Festival] = relationship(back_populates="sessions")
+    venue: Mapped[Venue | None] = relationship()
+
+    @property
+    def needs_booking(self):
+        return self.capacity is not None
+
+    @property
+    def seats_left(self):
+        if self.capacity is None:
+            return None
+        return max(0, self.capacity - self.seats_confirmed)
+
+
+class Booth(db.Model):
+    __tablename__ = "booths"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(sa.ForeignKey("festivals.id", ondelete="CASCADE"), index=True)
+    venue_id: Mapped[int | None] = mapped_column(sa.ForeignKey("venues.id"), nullable=True)
+    code: Mapped[str] = mapped_column(sa.String(20), default="")  # the number on the map, e.g. A12
+    name_th: Mapped[str] = mapped_column(sa.String(300))
+    name_en: Mapped[str] = mapped_column(sa.String(300))
+    exhibitor: Mapped[str] = mapped_column(sa.String(300), default="")
+    description_th: Mapped[str] = mapped_column(sa.Text, default="")
+    description_en: Mapped[str] = mapped_column(sa.Text, default="")
+    themes: Mapped[list] = mapped_column(sa.JSON, default=list)
+    age_groups: Mapped[list] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+
+    festival: Mapped[Festival] = relationship(back_populates="booths")
+    venue: Mapped[Venue | None] = relationship()

@@ -1,0 +1,1 @@
+"""Visitors' passes, their families, workshop bookings and waitlists."""
