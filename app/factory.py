@@ -4,6 +4,7 @@ from pathlib import Path
 from flask import Flask, g, request
 
 import checkin.api
+import checkin.models  # noqa: F401
 import checkin.views
 import events.api
 import events.cli
