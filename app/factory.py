@@ -17,7 +17,7 @@ import reports.api
 import reports.views
 import workers.cli
 import workers.views
-from app import cli, health, i18n, login, outbox  # noqa: F401 - outbox table
+from app import audit, audit_views, cli, health, i18n, login, outbox  # noqa: F401 - outbox and audit tables
 from app.auth import current_principal
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
@@ -126,6 +126,9 @@ def _register_blueprints(app):
     for module in (events.api, registrations.api, checkin.api, reports.api):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)  # bearer tokens and secret URLs, never cookies
+    api.register_blueprint(audit_views.blp, url_prefix="/api/v1")
+    csrf.exempt(audit_views.blp)
+    app.register_blueprint(audit_views.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
     for module in (events.views, registrations.views, checkin.views, reports.views, workers.views):

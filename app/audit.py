@@ -1,0 +1,157 @@
+"""Audit log of organiser and admin actions: who, what, when, before and after.
+
+Recorded from the ORM session itself, so that no service can forget it: any
+change to an audited table made in a request whose principal is an organiser or
+admin becomes an AuditEntry in the same transaction.
+"""
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from app.database import UTCDateTime, db, now_utc
+
+AUDITED_TABLES = frozenset(
+    {"cities", "festivals", "venues", "sessions", "booths", "checkpoints", "bookings", "passes", "users"}
+)
+AUDITED_ROLES = frozenset({"admin", "organiser"})
+# Secrets never go into the log, not even hashed.
+REDACTED = frozenset({"password_hash", "token_hash", "manage_token", "manage_token_hash", "feed_token",
+                      "feed_token_hash", "private_key", "poster_secret"})
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+    __table_args__ = (sa.Index("ix_audit_city_at", "city_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+    user_id: Mapped[int | None] = mapped_column(nullable=True)
+    user_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    role: Mapped[str] = mapped_column(sa.String(20), default="")
+    city_id: Mapped[int | None] = mapped_column(nullable=True)
+    action: Mapped[str] = mapped_column(sa.String(10))  # create, update, delete
+    entity: Mapped[str] = mapped_column(sa.String(40))
+    entity_id: Mapped[int | None] = mapped_column(nullable=True)
+    before: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
+    path: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+def _plain(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _columns(obj):
+    return {c.key: _plain(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs if c.key not in REDACTED}
+
+
+def _changes(obj):
+    before, after = {}, {}
+    state = inspect(obj)
+    for attr in state.mapper.column_attrs:
+        if attr.key in REDACTED:
+            continue
+        history = state.attrs[attr.key].history
+        if history.has_changes():
+            before[attr.key] = _plain(history.deleted[0]) if history.deleted else None
+            after[attr.key] = _plain(history.added[0]) if history.added else None
+    return before, after
+
+
+def _actor():
+    if not has_request_context():
+        return None
+    user = g.get("principal")
+    if user is None or user.role not in AUDITED_ROLES:
+        return None
+    return user
+
+
+def _city_of(session, obj):
+    """The city an entity belongs to, found through the tables (app/ imports no domain)."""
+    if obj.__tablename__ == "cities":
+        return obj.id
+    if getattr(obj, "city_id", None) is not None:
+        return obj.city_id
+    festival_id = getattr(obj, "festival_id", None)
+    if festival_id is None and obj.__tablename__ == "bookings":
+        passes = db.metadata.tables["passes"]
+        festival_id = session.execute(sa.select(passes.c.festival_id).where(passes.c.id == obj.pass_id)).scalar()
+    if festival_id is None:
+        return None
+    festivals = db.metadata.tables["festivals"]
+    return session.execute(sa.select(festivals.c.city_id).where(festivals.c.id == festival_id)).scalar()
+
+
+def _audited(obj):
+    return getattr(obj, "__tablename__", None) in AUDITED_TABLES
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session, flush_context, instances):
+    actor = _actor()
+    if actor is None:
+        return
+    pending = session.info.setdefault("audit_pending", [])
+    for obj in session.new:
+        if _audited(obj):
+            pending.append(("create", obj, None))
+    for obj in session.dirty:
+        if _audited(obj) and session.is_modified(obj, include_collections=False):
+            pending.append(("update", obj, _changes(obj)))
+    for obj in session.deleted:
+        if _audited(obj):
+            pending.append(("delete", obj, (_columns(obj), None)))
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _record(session, flush_context):
+    pending = session.info.pop("audit_pending", None)
+    actor = _actor()
+    if not pending or actor is None:
+        return
+    for action, obj, diff in pending:
+        if action == "create":
+            before, after = None, _columns(obj)
+        else:
+            before, after = diff
+        if action == "update" and not after:
+            continue
+        session.add(
+            AuditEntry(
+                user_id=actor.id,
+                user_email=actor.email,
+                role=actor.role,
+                city_id=_city_of(session, obj),
+                action=action,
+                entity=obj.__tablename__,
+                entity_id=inspect(obj).identity[0] if inspect(obj).identity else getattr(obj, "id", None),
+                before=before,
+                after=after,
+                path=request.path[:300] if has_request_context() else "",
+            )
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop("audit_pending", None)
+
+
+def entries_for_city(city_id, limit=200, before_id=None):
+    query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if city_id is not None:
+        query = query.where(AuditEntry.city_id == city_id)
+    if before_id:
+        query = query.where(AuditEntry.id < before_id)
+    return list(db.session.scalars(query))
