@@ -1,0 +1,58 @@
+"""The programme's services in one place for callers (pages, API, workers, other domains).
+
+Services take plain Python values (dates, aware datetimes, lists), check them,
+raise app.errors.Invalid / DomainError / NotFound, and flush(); the caller commits.
+The work lives in festivals.py, programme.py and booths.py.
+"""
+from events.booths import booth_by_id, booths, create_booth, update_booth
+from events.festivals import (
+    city_by_slug,
+    create_city,
+    create_festival,
+    festival_by_id,
+    festival_by_slug,
+    list_cities,
+    may_see,
+    update_festival,
+    visible_festivals,
+)
+from events.programme import (
+    cancel_session,
+    create_session,
+    create_venue,
+    delete_session,
+    ensure_inside_festival,
+    find_clash,
+    programme,
+    session_by_id,
+    update_session,
+    update_venue,
+    venue_by_id,
+)
+
+__all__ = [
+    "booth_by_id",
+    "booths",
+    "cancel_session",
+    "city_by_slug",
+    "create_booth",
+    "create_city",
+    "create_festival",
+    "create_session",
+    "create_venue",
+    "delete_session",
+    "ensure_inside_festival",
+    "festival_by_id",
+    "festival_by_slug",
+    "find_clash",
+    "list_cities",
+    "may_see",
+    "programme",
+    "session_by_id",
+    "update_booth",
+    "update_festival",
+    "update_session",
+    "update_venue",
+    "venue_by_id",
+    "visible_festivals",
+]
