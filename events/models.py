@@ -142,3 +142,28 @@ class Booth(db.Model):
 
     festival: Mapped[Festival] = relationship(back_populates="booths")
     venue: Mapped[Venue | None] = relationship()
+
+
+class ProgrammeImport(db.Model):
+    """A large programme spreadsheet, checked and applied by a worker (events.programme_import.run_import)."""
+
+    __tablename__ = "programme_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    festival_id: Mapped[int] = mapped_column(sa.ForeignKey("festivals.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)  # the uploaded file, as sent
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(sa.String(20), default="queued")  # queued, started, finished, failed
+    progress: Mapped[int] = mapped_column(default=0)  # 0-100
+    total_rows: Mapped[int] = mapped_column(default=0)
+    created_sessions: Mapped[int] = mapped_column(default=0)
+    created_venues: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{row, field, code, message}]
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+    started_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+
+    festival: Mapped[Festival] = relationship()
