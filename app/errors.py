@@ -124,7 +124,8 @@ def register_error_handlers(app):
         if wants_json():
             response = jsonify(http_error_body(error))
             response.status_code = error.code or 500
-            for key, value in (getattr(error, "data", None) or {}).get("headers", {}).items():
+            # webargs sets data["headers"] to None on a 422: no headers, not a crash.
+            for key, value in ((getattr(error, "data", None) or {}).get("headers") or {}).items():
                 response.headers[key] = value
             if error.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
