@@ -5,7 +5,7 @@ from app.database import db
 from app.errors import DomainError, Invalid, NotFound
 from app.outbox import emit
 from events import validation as check
-from events.festivals import may_see
+from events.festivals import reachable
 from events.models import Booth, Venue
 from events.vocabulary import AGE_GROUPS, THEMES
 
@@ -92,10 +92,11 @@ def booths(festival):
     return list(db.session.scalars(sa.select(Booth).where(Booth.festival_id == festival.id).order_by(Booth.code, Booth.id)))
 
 
-def booth_by_id(booth_id, user=None):
+def booth_by_id(booth_id, user=None, for_edit=False):
     booth = None
     if isinstance(booth_id, int) and not isinstance(booth_id, bool) and 0 < booth_id <= check.MAX_INT:
         booth = db.session.get(Booth, booth_id)
-    if booth is None or not may_see(booth.festival, user):
+    if booth is None:
         raise NotFound("booth")
+    reachable(booth.festival, user, for_edit, "booth")
     return booth

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.database import db
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.outbox import emit
 from events import validation as check
 from events.models import City, Festival, ProgrammeSession
@@ -186,25 +186,33 @@ def may_see(festival, user):
     return festival.is_published or (user is not None and user.may_act_in(festival.city_id))
 
 
-def festival_by_slug(slug, user=None):
-    """The festival, or NotFound (also for a draft the user may not act on)."""
+def reachable(festival, user, for_edit, what="festival"):
+    """NotFound when the user may not see it; for an edit, Forbidden unless the user acts in its city."""
+    if festival is None:
+        raise NotFound(what)
+    if for_edit:
+        if user is None or not user.may_act_in(festival.city_id):
+            raise Forbidden()
+    elif not may_see(festival, user):
+        raise NotFound(what)
+    return festival
+
+
+def festival_by_slug(slug, user=None, for_edit=False):
+    """The festival; NotFound also for a draft the user may not act on; for_edit: Forbidden outside the user's city."""
     festival = None
     if check.is_slug(slug):
         festival = db.session.scalar(
             sa.select(Festival).options(joinedload(Festival.city)).where(Festival.slug == slug)
         )
-    if festival is None or not may_see(festival, user):
-        raise NotFound("festival")
-    return festival
+    return reachable(festival, user, for_edit)
 
 
-def festival_by_id(festival_id, user=None):
+def festival_by_id(festival_id, user=None, for_edit=False):
     festival = None
     if isinstance(festival_id, int) and 0 < festival_id <= check.MAX_INT:
         festival = db.session.get(Festival, festival_id)
-    if festival is None or not may_see(festival, user):
-        raise NotFound("festival")
-    return festival
+    return reachable(festival, user, for_edit)
 
 
 def visible_festivals(city_slug=None, user=None):

@@ -14,7 +14,7 @@ from app.database import db
 from app.errors import DomainError, Invalid, NotFound
 from app.outbox import emit
 from events import validation as check
-from events.festivals import may_see
+from events.festivals import reachable
 from events.models import ProgrammeSession, Venue
 from events.vocabulary import AGE_GROUPS, LANGUAGES, SESSION_KINDS, SESSION_STATUSES, THEMES, VENUE_KINDS
 
@@ -100,21 +100,18 @@ def update_venue(venue, **fields):
         setattr(venue, name, value)
     if {"name_th", "name_en"} & set(changed):
         # The venue's name is each session's LOCATION in the calendar feeds.
-        db.session.execute(
-            sa.update(ProgrammeSession)
-            .where(ProgrammeSession.venue_id == venue.id)
-            .values(sequence=ProgrammeSession.sequence + 1)
-            .execution_options(synchronize_session="fetch")
-        )
+        for session in db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.venue_id == venue.id)):
+            session.sequence += 1
     db.session.flush()
     _announce(venue.festival)
     return venue
 
 
-def venue_by_id(venue_id, user=None):
+def venue_by_id(venue_id, user=None, for_edit=False):
     venue = db.session.get(Venue, venue_id) if _an_id(venue_id) else None
-    if venue is None or not may_see(venue.festival, user):
+    if venue is None:
         raise NotFound("venue")
+    reachable(venue.festival, user, for_edit, "venue")
     return venue
 
 
@@ -287,10 +284,11 @@ def delete_session(session):
     _announce(festival)
 
 
-def session_by_id(session_id, user=None):
+def session_by_id(session_id, user=None, for_edit=False):
     session = db.session.get(ProgrammeSession, session_id) if _an_id(session_id) else None
-    if session is None or not may_see(session.festival, user):
+    if session is None:
         raise NotFound("session")
+    reachable(session.festival, user, for_edit, "session")
     return session
 
 
