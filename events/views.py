@@ -1,4 +1,37 @@
-"""Public programme pages and the organiser console."""
+"""Pages of the events package on one blueprint: the public programme and the organiser console."""
+from babel.dates import format_date
 from flask import Blueprint
 
-bp = Blueprint("events", __name__, template_folder="templates")
+from app.i18n import current_locale
+from events import console_views, import_views, public_views
+from events.programme_page import host_names, seat_state
+from events.vocabulary import AGE_GROUPS, SESSION_KINDS, THEMES, label
+
+bp = Blueprint(
+    "events",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/static/events",
+)
+
+public_views.register(bp)
+console_views.register(bp)
+import_views.register(bp)
+
+
+def weekday(day):
+    return format_date(day, "EEEE", locale=current_locale())
+
+
+@bp.context_processor
+def vocabulary():
+    return {
+        "word": lambda value: label(value, current_locale()),
+        "weekday": weekday,
+        "seat_state": seat_state,
+        "host_names": host_names,
+        "SESSION_KINDS": SESSION_KINDS,
+        "THEMES": THEMES,
+        "AGE_GROUPS": AGE_GROUPS,
+    }

@@ -1,0 +1,39 @@
+"""The pages every visitor sees first: the festival list and a festival's programme."""
+from flask import render_template, request, url_for
+
+from app.auth import current_principal
+from app.i18n import today_in
+from events import services
+from events.programme_page import by_stage, by_time, parse_choice, split_festivals
+
+
+def festival_list():
+    festivals = services.visible_festivals(user=current_principal())
+    upcoming, past = split_festivals(festivals, today_in("Asia/Bangkok"))
+    return render_template("events/festival_list.html", upcoming=upcoming, past=past)
+
+
+def festival_programme(slug):
+    user = current_principal()
+    festival = services.festival_by_slug(slug, user=user)
+    choice = parse_choice(festival, request.args, today_in(festival.timezone))
+    sessions = list(services.programme(festival, day=choice.day, **choice.filters))
+    venues = list(festival.venues)
+    return render_template(
+        "events/programme.html",
+        festival=festival,
+        choice=choice,
+        sessions=sessions,
+        slots=by_time(sessions, festival.timezone) if choice.view == "time" else [],
+        stages=by_stage(sessions, venues) if choice.view == "stage" else [],
+        venues=venues,
+        booths=list(festival.booths),
+        may_edit=user is not None and user.role in ("organiser", "admin") and user.may_act_in(festival.city_id),
+        feed_host=request.host,
+        here=url_for("events.festival_programme", slug=festival.slug),
+    )
+
+
+def register(bp):
+    bp.add_url_rule("/", "festival_list", festival_list)
+    bp.add_url_rule("/festivals/<slug>", "festival_programme", festival_programme)
