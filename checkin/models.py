@@ -1,4 +1,5 @@
-"""Checkpoints (gates, session doors, booths), paired scanner devices and every scan. Models never commit."""
+"""Checkpoints (gates, session doors, booths), paired scanner devices, every scan, and the
+state of one pass at one checkpoint (Admission). Models never commit."""
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -8,16 +9,14 @@ from registrations.models import Pass
 
 GATE, SESSION, BOOTH = "gate", "session", "booth"
 CHECKPOINT_KINDS = (GATE, SESSION, BOOTH)
-RESULTS = (
-    "admitted",
-    "already_admitted",
-    "not_booked",
-    "waitlisted",
-    "cancelled",
-    "wrong_festival",
-    "invalid",
-    "not_open",
-)
+ADMITTED, ALREADY_ADMITTED = "admitted", "already_admitted"
+NOT_BOOKED, WAITLISTED, CANCELLED = "not_booked", "waitlisted", "cancelled"
+WRONG_FESTIVAL, INVALID, NOT_OPEN = "wrong_festival", "invalid", "not_open"
+RESULTS = (ADMITTED, ALREADY_ADMITTED, NOT_BOOKED, WAITLISTED, CANCELLED, WRONG_FESTIVAL, INVALID, NOT_OPEN)
+IN, OUT = "in", "out"
+DIRECTIONS = (IN, OUT)
+# Where a scan came from: a staff scanner online, a scanner's offline queue, a visitor's phone at a poster.
+STAFF_SOURCE, OFFLINE_SOURCE, POSTER_SOURCE = "staff", "offline", "poster"
 
 
 class Checkpoint(db.Model):
@@ -42,9 +41,20 @@ class Checkpoint(db.Model):
     session: Mapped[ProgrammeSession | None] = relationship()
     booth: Mapped[Booth | None] = relationship()
 
+    def is_open_at(self, moment):
+        if self.opens_at is not None and moment < self.opens_at:
+            return False
+        if self.closes_at is not None and moment >= self.closes_at:
+            return False
+        return True
+
 
 class ScannerDevice(db.Model):
-    """A phone paired to scan for a festival (from a pairing QR), acting for a staff user."""
+    """A phone paired to scan for a festival (from a pairing QR or a signed-in session), acting for a user.
+
+    Its token is an ordinary API token of that user (api_token_id), so the scan API
+    needs one kind of authentication only; revoking the device revokes the token.
+    """
 
     __tablename__ = "scanner_devices"
 
@@ -53,6 +63,11 @@ class ScannerDevice(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     label: Mapped[str] = mapped_column(sa.String(100), default="")
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    api_token_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_tokens.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # The one-time pairing code's nonce: a second use of the same code hits this unique key.
+    pairing_nonce: Mapped[str | None] = mapped_column(sa.String(40), nullable=True, unique=True)
     paired_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
     revoked: Mapped[bool] = mapped_column(default=False)
 
@@ -73,9 +88,11 @@ class Scan(db.Model):
     festival_id: Mapped[int] = mapped_column(sa.ForeignKey("festivals.id", ondelete="CASCADE"))
     pass_id: Mapped[int | None] = mapped_column(sa.ForeignKey("passes.id", ondelete="SET NULL"), nullable=True, index=True)
     result: Mapped[str] = mapped_column(sa.String(30))
-    direction: Mapped[str] = mapped_column(sa.String(5), default="in")  # in / out (gates that count exits)
+    # Why a refusal was given (signature, length, serial, session_cancelled, ...): for staff and disputes.
+    detail: Mapped[str] = mapped_column(sa.String(40), default="")
+    direction: Mapped[str] = mapped_column(sa.String(5), default=IN)  # in / out (gates that count exits)
     walk_in: Mapped[bool] = mapped_column(default=False)  # admitted at a session door without a booking
-    source: Mapped[str] = mapped_column(sa.String(10), default="staff")  # staff, offline, poster
+    source: Mapped[str] = mapped_column(sa.String(10), default=STAFF_SOURCE)  # staff, offline, poster
     party_size: Mapped[int] = mapped_column(default=1)  # snapshot, for reports that outlive personal data
     device_id: Mapped[str] = mapped_column(sa.String(100), default="")
     local_id: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)
@@ -85,3 +102,34 @@ class Scan(db.Model):
 
     checkpoint: Mapped[Checkpoint] = relationship()
     pass_: Mapped[Pass | None] = relationship()
+
+
+class Admission(db.Model):
+    """One pass at one checkpoint: the row every scan of that pair locks first.
+
+    The unique key serialises simultaneous scans of one pass (row lock on
+    PostgreSQL, the write lock on SQLite), so that exactly one is admitted.
+    `first_scanned_at` is null until the pass is admitted; the earliest scan wins,
+    even when an offline scanner uploads it late.
+    """
+
+    __tablename__ = "admissions"
+    __table_args__ = (sa.UniqueConstraint("checkpoint_id", "pass_id", name="uq_admissions_checkpoint_pass"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(sa.ForeignKey("checkpoints.id", ondelete="CASCADE"))
+    pass_id: Mapped[int] = mapped_column(sa.ForeignKey("passes.id", ondelete="CASCADE"), index=True)
+    festival_id: Mapped[int] = mapped_column(sa.ForeignKey("festivals.id", ondelete="CASCADE"), index=True)
+    first_scan_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scans.id", ondelete="SET NULL"), nullable=True
+    )
+    first_scanned_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+    walk_in: Mapped[bool] = mapped_column(default=False)
+    party_size: Mapped[int] = mapped_column(default=0)  # people admitted (a session door: the booked seats)
+    # Gates that count exits: inside now, and the scan time of the last entry or exit that set it,
+    # so that uploads arriving out of order leave the latest movement in force.
+    inside: Mapped[bool] = mapped_column(default=False)
+    moved_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+
+    checkpoint: Mapped[Checkpoint] = relationship()

@@ -1,0 +1,103 @@
+"""Checkpoints: gates, session doors and booths of a festival, and who may act on them."""
+import secrets
+
+import sqlalchemy as sa
+
+from app.auth import ensure_city
+from app.database import db
+from app.errors import Invalid, NotFound
+from app.users import ADMIN, ORGANISER, STAFF
+from checkin.models import BOOTH, CHECKPOINT_KINDS, GATE, SESSION, Checkpoint
+from events.models import Booth, Festival, ProgrammeSession
+
+SCANNING_ROLES = (STAFF, ORGANISER)  # admin always passes
+
+
+def festival_by_slug(slug):
+    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
+    if festival is None:
+        raise NotFound("festival", f"No festival {slug!r}.")
+    return festival
+
+
+def get_checkpoint(checkpoint_id):
+    checkpoint = db.session.get(Checkpoint, checkpoint_id)
+    if checkpoint is None:
+        raise NotFound("checkpoint")
+    return checkpoint
+
+
+def checkpoint_for(user, checkpoint_id):
+    """The checkpoint, if `user` acts for its city (403 for another city's)."""
+    checkpoint = get_checkpoint(checkpoint_id)
+    ensure_city(checkpoint.festival.city_id, user)
+    return checkpoint
+
+
+def may_scan(user, festival):
+    return user is not None and user.role in (ADMIN, *SCANNING_ROLES) and user.may_act_in(festival.city_id)
+
+
+def festivals_to_scan(user):
+    query = sa.select(Festival).order_by(Festival.starts_on.desc(), Festival.id)
+    if not user.is_admin:
+        query = query.where(Festival.city_id == user.city_id)
+    return list(db.session.scalars(query))
+
+
+def list_checkpoints(festival):
+    return list(
+        db.session.scalars(sa.select(Checkpoint).where(Checkpoint.festival_id == festival.id).order_by(Checkpoint.id))
+    )
+
+
+def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, opens_at=None, closes_at=None,
+                      counts_exits=False):
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("name", "A checkpoint needs a name.", code="required")
+    if kind not in CHECKPOINT_KINDS:
+        raise Invalid("kind", f"Kind must be one of: {', '.join(CHECKPOINT_KINDS)}.", code="invalid_choice")
+    if kind == SESSION:
+        if session_id is None:
+            raise Invalid("session_id", "A session door names its session.", code="required")
+        session = db.session.get(ProgrammeSession, session_id)
+        if session is None or session.festival_id != festival.id:
+            raise Invalid("session_id", "No such session in this festival.", code="not_found")
+    elif session_id is not None:
+        raise Invalid("session_id", "Only a session door names a session.")
+    if kind == BOOTH:
+        if booth_id is None:
+            raise Invalid("booth_id", "A booth checkpoint names its booth.", code="required")
+        booth = db.session.get(Booth, booth_id)
+        if booth is None or booth.festival_id != festival.id:
+            raise Invalid("booth_id", "No such booth in this festival.", code="not_found")
+    elif booth_id is not None:
+        raise Invalid("booth_id", "Only a booth checkpoint names a booth.")
+    if counts_exits and kind != GATE:
+        raise Invalid("counts_exits", "Only a gate counts exits.")
+    if opens_at is not None and closes_at is not None and closes_at <= opens_at:
+        raise Invalid("closes_at", "A checkpoint closes after it opens.", code="before_opening")
+    checkpoint = Checkpoint(
+        festival_id=festival.id,
+        name=name,
+        kind=kind,
+        session_id=session_id,
+        booth_id=booth_id,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        counts_exits=bool(counts_exits),
+        poster_version=1,
+        poster_secret=secrets.token_urlsafe(24),
+    )
+    db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+def rotate_poster(checkpoint):
+    """Retire every printed or photographed copy of this checkpoint's poster."""
+    checkpoint.poster_version += 1
+    checkpoint.poster_secret = secrets.token_urlsafe(24)
+    db.session.flush()
+    return checkpoint

@@ -1,0 +1,290 @@
+"""Scanning a pass at a checkpoint: read the signed code, then admit or refuse, and keep every scan.
+
+The rules, in order: an unreadable or forged code is `invalid`; a code of another
+festival is `wrong_festival`; a cancelled pass or a replaced (revoked) serial is
+`cancelled`; outside the checkpoint's hours is `not_open`. Then, under the lock of
+the (checkpoint, pass) Admission row: a gate admits once (and again after an
+exit when it counts exits), a booth records one visit, a session door admits a
+confirmed booking or, when the festival allows walk-ins and seats are free, a
+walk-in. A second scan is `already_admitted` with the time of the first.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.database import db, now_utc
+from app.errors import Invalid
+from app.outbox import emit
+from checkin.models import (
+    ADMITTED, ALREADY_ADMITTED, BOOTH, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
+    SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Checkpoint, Scan,
+)
+from events.models import ProgrammeSession
+from registrations import pass_codes
+from registrations.models import CONFIRMED, Booking, Pass
+from registrations.models import WAITLISTED as BOOKING_WAITLISTED
+
+
+@dataclass
+class Outcome:
+    """What a scan answered; `scan` is the stored row."""
+
+    result: str
+    scan: Scan
+    pass_: Pass | None = None
+    first_scanned_at: datetime | None = None
+    walk_in: bool = False
+    detail: str = ""
+
+    @property
+    def party_size(self):
+        return self.scan.party_size
+
+
+@dataclass
+class _Verdict:
+    result: str | None = None
+    detail: str = ""
+    walk_in: bool = False
+    party_size: int = 0
+    first_scanned_at: datetime | None = None
+
+
+def read_pass(code, festival_id):
+    """(pass, refusal, detail): the pass behind a code, or why there is none to admit."""
+    try:
+        parsed = pass_codes.verify(code, pass_codes.public_keys)
+    except pass_codes.InvalidCode as error:
+        return None, INVALID, str(error)[:40]
+    pass_ = db.session.scalar(sa.select(Pass).where(Pass.public_id == parsed.public_id))
+    if pass_ is None or pass_.festival_id != parsed.festival_id:
+        return None, INVALID, "unknown_pass"
+    if parsed.festival_id != festival_id:
+        # Signed by another festival: say so, but show nothing of that festival's visitor.
+        return None, WRONG_FESTIVAL, ""
+    if not pass_.is_active:
+        return pass_, CANCELLED, "pass_cancelled"
+    if parsed.serial < pass_.serial:
+        return pass_, CANCELLED, "serial_revoked"
+    return pass_, None, ""
+
+
+def scan_code(checkpoint, code, *, user=None, device_id="", scanned_at=None, direction=IN, source=STAFF_SOURCE,
+              local_id=None):
+    """One scan of a pass code at a checkpoint; stored whatever it answers."""
+    if local_id is not None:
+        earlier = stored_scan(device_id, local_id)
+        if earlier is not None:
+            return outcome_of(earlier)
+    _check_direction(checkpoint, direction)
+    received_at = now_utc()
+    scanned_at = scanned_at or received_at
+    pass_, refusal, detail = read_pass(code, checkpoint.festival_id)
+    return _decide(checkpoint, pass_, refusal, detail, user=user, device_id=device_id, scanned_at=scanned_at,
+                   received_at=received_at, direction=direction, source=source, local_id=local_id)
+
+
+def scan_pass(checkpoint, pass_, *, source, scanned_at=None, device_id="", user=None):
+    """A scan of a pass already known (a visitor's own phone at a poster)."""
+    received_at = now_utc()
+    refusal, detail = None, ""
+    if pass_.festival_id != checkpoint.festival_id:
+        pass_, refusal = None, WRONG_FESTIVAL
+    elif not pass_.is_active:
+        refusal, detail = CANCELLED, "pass_cancelled"
+    return _decide(checkpoint, pass_, refusal, detail, user=user, device_id=device_id,
+                   scanned_at=scanned_at or received_at, received_at=received_at, direction=IN, source=source,
+                   local_id=None)
+
+
+def scan_batch(checkpoint, items, *, user=None, device_id):
+    """Scans made offline, uploaded later: idempotent per (device_id, local_id).
+
+    Items are handled oldest first and in a fixed order of passes, so that two
+    uploads holding the same passes take their row locks in the same order.
+    """
+    for item in items:
+        _check_direction(checkpoint, item.get("direction", IN))
+    outcomes = {}
+    prepared = []
+    for index, item in enumerate(items):
+        local_id = str(item["local_id"])
+        earlier = stored_scan(device_id, local_id)
+        if earlier is not None:
+            outcomes[index] = outcome_of(earlier)
+            continue
+        pass_, refusal, detail = read_pass(item["code"], checkpoint.festival_id)
+        prepared.append((pass_.id if pass_ else 0, item["scanned_at"], index, pass_, refusal, detail, local_id))
+    seen = {}
+    for _pass_id, scanned_at, index, pass_, refusal, detail, local_id in sorted(prepared, key=lambda p: p[:3]):
+        if local_id in seen:  # the same local id twice in one upload: one scan
+            outcomes[index] = outcomes[seen[local_id]]
+            continue
+        seen[local_id] = index
+        outcomes[index] = _decide(
+            checkpoint, pass_, refusal, detail, user=user, device_id=device_id, scanned_at=scanned_at,
+            received_at=now_utc(), direction=items[index].get("direction", IN), source=OFFLINE_SOURCE,
+            local_id=local_id,
+        )
+    return [(str(items[i]["local_id"]), outcomes[i]) for i in range(len(items))]
+
+
+def stored_scan(device_id, local_id):
+    return db.session.scalar(sa.select(Scan).where(Scan.device_id == device_id, Scan.local_id == local_id))
+
+
+def outcome_of(scan):
+    """The answer a stored scan gives now (a replayed upload answers from what was stored)."""
+    first = None
+    if scan.result == ALREADY_ADMITTED and scan.pass_id is not None:
+        first = db.session.scalar(
+            sa.select(Admission.first_scanned_at).where(
+                Admission.checkpoint_id == scan.checkpoint_id, Admission.pass_id == scan.pass_id
+            )
+        )
+    shown = scan.pass_ if scan.result != WRONG_FESTIVAL else None
+    return Outcome(scan.result, scan, shown, first, scan.walk_in, scan.detail)
+
+
+def _check_direction(checkpoint, direction):
+    if direction == OUT and not (checkpoint.kind == GATE and checkpoint.counts_exits):
+        raise Invalid("direction", "Only a gate that counts exits takes exit scans.", code="no_exits")
+    if direction not in (IN, OUT):
+        raise Invalid("direction", "Direction is in or out.", code="invalid_choice")
+
+
+def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, received_at, direction, source,
+            local_id):
+    verdict = _Verdict(refusal, detail)
+    admission = None
+    if refusal is None and not checkpoint.is_open_at(scanned_at):
+        verdict = _Verdict(NOT_OPEN, "hours")
+    if verdict.result is None:
+        admission = _lock_admission(checkpoint, pass_)
+        verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source)
+    scan = Scan(
+        checkpoint_id=checkpoint.id,
+        festival_id=checkpoint.festival_id,
+        pass_id=pass_.id if pass_ is not None else None,
+        result=verdict.result,
+        detail=verdict.detail,
+        direction=direction,
+        walk_in=verdict.walk_in,
+        source=source,
+        party_size=verdict.party_size or (pass_.party_size if pass_ is not None else 0),
+        device_id=device_id or "",
+        local_id=local_id,
+        staff_user_id=user.id if user is not None else None,
+        scanned_at=scanned_at,
+        received_at=received_at,
+    )
+    db.session.add(scan)
+    db.session.flush()
+    if admission is not None and verdict.result == ADMITTED and direction == IN:
+        _record_admission(admission, scan)
+    emit("scan.recorded", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id,
+         result=scan.result)
+    return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
+
+
+def _lock_admission(checkpoint, pass_):
+    """The (checkpoint, pass) row, made if missing, locked until the transaction ends.
+
+    INSERT .. ON CONFLICT DO NOTHING waits for a concurrent insert of the same key
+    on PostgreSQL and takes the database's write lock on SQLite; SELECT .. FOR
+    UPDATE then holds the row on PostgreSQL. Either way the second of two
+    simultaneous scans sees the first one's admission.
+    """
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    db.session.execute(
+        insert(Admission)
+        .values(checkpoint_id=checkpoint.id, pass_id=pass_.id, festival_id=checkpoint.festival_id,
+                walk_in=False, party_size=0, inside=False, created_at=now_utc())
+        .on_conflict_do_nothing(index_elements=["checkpoint_id", "pass_id"])
+    )
+    return db.session.scalar(
+        sa.select(Admission)
+        .where(Admission.checkpoint_id == checkpoint.id, Admission.pass_id == pass_.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def _judge(checkpoint, pass_, admission, scanned_at, direction, source):
+    if direction == OUT:
+        _move(admission, inside=False, at=scanned_at)
+        return _Verdict(ADMITTED, "exit", party_size=pass_.party_size)
+    if admission.first_scanned_at is not None:
+        return _again(checkpoint, pass_, admission, scanned_at, source)
+    if checkpoint.kind == SESSION:
+        return _session_door(checkpoint, pass_, admission)
+    return _Verdict(ADMITTED, "", party_size=pass_.party_size)
+
+
+def _again(checkpoint, pass_, admission, scanned_at, source):
+    """A pass seen here before: re-entry after an exit, an earlier offline scan, or a duplicate."""
+    if checkpoint.kind == GATE and checkpoint.counts_exits and not admission.inside and (
+        admission.moved_at is None or scanned_at >= admission.moved_at
+    ):
+        return _Verdict(ADMITTED, "re-entry", party_size=pass_.party_size)
+    if source == OFFLINE_SOURCE and scanned_at < admission.first_scanned_at:
+        # Two scanners admitted this pass while offline: the earliest scan is the admission.
+        earlier = db.session.get(Scan, admission.first_scan_id) if admission.first_scan_id else None
+        if earlier is not None and earlier.result == ADMITTED:
+            earlier.result = ALREADY_ADMITTED
+            earlier.detail = "later_than_offline"
+        return _Verdict(ADMITTED, "", walk_in=admission.walk_in, party_size=admission.party_size or pass_.party_size)
+    return _Verdict(ALREADY_ADMITTED, "", first_scanned_at=admission.first_scanned_at,
+                    party_size=admission.party_size or pass_.party_size)
+
+
+def _session_door(checkpoint, pass_, admission):
+    session = checkpoint.session
+    if session.status == "cancelled":
+        return _Verdict(NOT_OPEN, "session_cancelled")
+    if not session.needs_booking:
+        return _Verdict(ADMITTED, "", party_size=pass_.party_size)  # open to all: no booking to check
+    booking = db.session.scalar(
+        sa.select(Booking).where(
+            Booking.pass_id == pass_.id, Booking.session_id == session.id, Booking.status != "cancelled"
+        )
+    )
+    if booking is not None and booking.status == CONFIRMED:
+        return _Verdict(ADMITTED, "", party_size=booking.seats)
+    refusal = WAITLISTED if booking is not None and booking.status == BOOKING_WAITLISTED else NOT_BOOKED
+    if checkpoint.festival.allow_walk_ins and _seats_free(session) >= pass_.party_size:
+        return _Verdict(ADMITTED, "walk_in", walk_in=True, party_size=pass_.party_size)
+    return _Verdict(refusal, "", party_size=pass_.party_size)
+
+
+def _seats_free(session):
+    """Seats neither booked nor taken by walk-ins, counted under the session's row lock."""
+    db.session.execute(sa.select(ProgrammeSession.id).where(ProgrammeSession.id == session.id).with_for_update())
+    db.session.refresh(session, ["seats_confirmed", "capacity"])
+    walk_ins = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Admission.party_size), 0))
+        .join(Checkpoint, Checkpoint.id == Admission.checkpoint_id)
+        .where(Checkpoint.session_id == session.id, Admission.walk_in.is_(True),
+               Admission.first_scanned_at.is_not(None))
+    )
+    return session.capacity - session.seats_confirmed - walk_ins
+
+
+def _record_admission(admission, scan):
+    if admission.first_scanned_at is None or scan.scanned_at < admission.first_scanned_at:
+        admission.first_scan_id = scan.id
+        admission.first_scanned_at = scan.scanned_at
+        admission.walk_in = scan.walk_in
+        admission.party_size = scan.party_size
+    _move(admission, inside=True, at=scan.scanned_at)
+    db.session.flush()
+
+
+def _move(admission, *, inside, at):
+    if admission.moved_at is None or at >= admission.moved_at:
+        admission.inside = inside
+        admission.moved_at = at
