@@ -93,7 +93,11 @@ def _check_row(festival, number, raw, venues_by_name, plan):
         if values["ends_at"] <= values["starts_at"]:
             errors.append(_error(number, "end", "ends_before_start", "The session must end after it starts."))
         else:
-            attempt("day", lambda: ensure_inside_festival(festival, values["starts_at"], values["ends_at"]))
+            try:
+                ensure_inside_festival(festival, values["starts_at"], values["ends_at"])
+            except Invalid as error:
+                column = "end" if error.field == "ends_at" else "day"
+                errors.append(_error(number, column, error.code, error.message))
     if errors:
         # An unknown venue is reported once per row, and not planned for creation by a bad row.
         plan.errors.extend(errors)
