@@ -1,4 +1,193 @@
-"""JSON API: Passes, bookings and waitlists (flask-smorest: schema.load → service → schema.dump)."""
+"""JSON API: passes, bookings and waitlists (flask-smorest: schema.load → service → schema.dump).
+
+Visitors act through the secret manage token of their pass; organisers through
+bearer tokens, on their own city's festivals only.
+"""
+import sqlalchemy as sa
+from flask import Response, jsonify
+from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from app.auth import ensure_city, require_roles
+from app.database import db
+from app.errors import NotFound
+from events.models import Festival, ProgrammeSession
+from registrations import pass_codes, qr
+from registrations import services as svc
+from registrations.schemas import (
+    BookingChangeIn,
+    BookingIn,
+    BookingOut,
+    CapacityIn,
+    CapacityOut,
+    ExistingPassOut,
+    PassOut,
+    SessionBookingsOut,
+    SignUpIn,
+)
+
 blp = Blueprint("registrations_api", __name__, description="Passes, bookings and waitlists")
+ORGANISER = [{"bearerAuth": []}]
+
+
+# --- visitors ---------------------------------------------------------------------
+
+
+@blp.route("/festivals/<slug>/passes", methods=["POST"])
+@blp.arguments(SignUpIn)
+@blp.response(201, PassOut, description="A new pass (the token is shown only now and in the mailed link).")
+@blp.alt_response(200, schema=ExistingPassOut, description="This email has a pass: its link is mailed to it.")
+def sign_up(data, slug):
+    """Sign up for a published festival: one pass per email."""
+    result = svc.sign_up(slug, **data)
+    db.session.commit()
+    if not result.created:
+        body = {"id": result.pass_.id, "message": _("This email has a pass already: we have sent its link there.")}
+        return jsonify(ExistingPassOut().dump(body)), 200
+    return result.pass_
+
+
+@blp.route("/passes/<token>", methods=["GET"])
+@blp.response(200, PassOut)
+def get_pass(token):
+    """The pass, its party, its bookings (with waitlist positions) and its links."""
+    return svc.pass_for_manage_token(token)
+
+
+@blp.route("/passes/<token>", methods=["DELETE"])
+@blp.response(200, PassOut)
+def cancel_pass(token):
+    """Cancel the whole pass and its bookings; scans then answer `cancelled`."""
+    pass_ = svc.cancel_pass(svc.pass_for_manage_token(token).id)
+    db.session.commit()
+    return pass_
+
+
+@blp.route("/passes/<token>/qr.png", methods=["GET"])
+@blp.response(200, content_type="image/png")
+def pass_qr(token):
+    """The pass's QR code as a PNG image."""
+    pass_ = svc.pass_for_manage_token(token)
+    return Response(qr.png(pass_codes.issue(pass_)), mimetype="image/png")
+
+
+@blp.route("/passes/<token>/bookings", methods=["POST"])
+@blp.arguments(BookingIn)
+@blp.response(201, BookingOut, description="`confirmed`, or `waitlisted` with its position")
+def book(data, token):
+    """Book a session: 409 `clash`, `closed`, `already_booked`, `no_booking_needed`."""
+    booking = svc.book(svc.pass_for_manage_token(token).id, data["session_id"], data["seats"])
+    db.session.commit()
+    return booking
+
+
+@blp.route("/passes/<token>/bookings/<int:booking_id>", methods=["DELETE"])
+@blp.response(200, BookingOut)
+def cancel_booking(token, booking_id):
+    """Cancel a booking; freed seats go to the waitlist at once."""
+    booking = svc.cancel_booking(svc.pass_for_manage_token(token).id, booking_id)
+    db.session.commit()
+    return booking
+
+
+# --- organisers --------------------------------------------------------------------
+
+
+def _festival_session(session_id):
+    session = db.session.get(ProgrammeSession, session_id)
+    if session is None:
+        raise NotFound("session", "No such session.")
+    ensure_city(session.festival.city_id)
+    return session
+
+
+def _festival(slug):
+    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
+    if festival is None:
+        raise NotFound("festival", "No such festival.")
+    ensure_city(festival.city_id)
+    return festival
+
+
+def _csv(body, filename):
+    return Response(
+        body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+@blp.route("/sessions/<int:session_id>/bookings", methods=["GET"])
+@require_roles("organiser")
+@blp.response(200, SessionBookingsOut)
+@blp.doc(security=ORGANISER)
+def session_bookings(session_id):
+    """A session's confirmed bookings and its waitlist in order."""
+    session = _festival_session(session_id)
+    confirmed, waitlist = svc.session_bookings(session.id)
+    return {
+        "session": session,
+        "capacity": session.capacity,
+        "seats_confirmed": session.seats_confirmed,
+        "seats_left": session.seats_left,
+        "waitlist_length": session.waitlist_length,
+        "confirmed": confirmed,
+        "waitlist": waitlist,
+    }
+
+
+@blp.route("/sessions/<int:session_id>/capacity", methods=["POST"])
+@require_roles("organiser")
+@blp.arguments(CapacityIn)
+@blp.response(200, CapacityOut)
+@blp.doc(security=ORGANISER)
+def set_capacity(data, session_id):
+    """Raise (promotes from the waitlist at once) or lower (keeps confirmations) a session's seats."""
+    _festival_session(session_id)
+    session, promoted = svc.set_capacity(session_id, data["capacity"])
+    db.session.commit()
+    return {
+        "session_id": session.id,
+        "capacity": session.capacity,
+        "seats_confirmed": session.seats_confirmed,
+        "seats_left": session.seats_left,
+        "waitlist_length": session.waitlist_length,
+        "promoted": promoted,
+    }
+
+
+@blp.route("/bookings/<int:booking_id>", methods=["PATCH"])
+@require_roles("organiser")
+@blp.arguments(BookingChangeIn)
+@blp.response(200, BookingOut)
+@blp.doc(security=ORGANISER)
+def change_booking(data, booking_id):
+    """Move a booking to another session (`session_id`) or cancel it (`status: cancelled`)."""
+    festival_id = svc.festival_id_of_booking(booking_id)
+    if festival_id is None:
+        raise NotFound("booking", "No such booking.")
+    ensure_city(db.session.get(Festival, festival_id).city_id)
+    if "session_id" in data:
+        booking = svc.move_booking(booking_id, data["session_id"])
+    else:
+        booking = svc.cancel_booking_by_organiser(booking_id)
+    db.session.commit()
+    return booking
+
+
+@blp.route("/sessions/<int:session_id>/attendees.csv", methods=["GET"])
+@require_roles("organiser")
+@blp.response(200, content_type="text/csv")
+@blp.doc(security=ORGANISER)
+def session_attendees(session_id):
+    """A session's attendee list (confirmed, then the waitlist), UTF-8 CSV with a BOM."""
+    session = _festival_session(session_id)
+    return _csv(svc.session_attendees_csv(session), f"session-{session.id}-attendees.csv")
+
+
+@blp.route("/festivals/<slug>/attendees.csv", methods=["GET"])
+@require_roles("organiser")
+@blp.response(200, content_type="text/csv")
+@blp.doc(security=ORGANISER)
+def festival_attendees(slug):
+    """Every pass of a festival with its party and sessions, UTF-8 CSV with a BOM."""
+    festival = _festival(slug)
+    return _csv(svc.festival_attendees_csv(festival), f"{festival.slug}-attendees.csv")

@@ -1,0 +1,355 @@
+"""Booking seats, waitlists and promotion: the rules of docs/booking-rules.md.
+
+Every function takes plain values, works under the locks of services/locks.py,
+flushes, and records an outbox message for each change in the same transaction.
+The caller commits.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from app.database import db, now_utc
+from app.errors import DomainError, Invalid, NotFound
+from app.outbox import emit
+from events.models import ProgrammeSession
+from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
+from registrations.services.locks import fresh_booking, lock_pass, lock_session, lock_sessions
+
+SESSION_CANCELLED = "cancelled"
+BY_VISITOR, BY_ORGANISER, BY_SESSION = "visitor", "organiser", "session"
+
+
+# --- reads -------------------------------------------------------------------
+
+
+def live_booking(pass_id, session_id):
+    return db.session.scalar(
+        sa.select(Booking).where(
+            Booking.pass_id == pass_id, Booking.session_id == session_id, Booking.status != CANCELLED
+        )
+    )
+
+
+def clashing_session_id(pass_id, session, exclude_booking_id=None):
+    """The earliest other session, overlapping this one, where the pass holds confirmed seats."""
+    query = (
+        sa.select(ProgrammeSession.id)
+        .join(Booking, Booking.session_id == ProgrammeSession.id)
+        .where(
+            Booking.pass_id == pass_id,
+            Booking.status == CONFIRMED,
+            Booking.session_id != session.id,
+            ProgrammeSession.status != SESSION_CANCELLED,
+            ProgrammeSession.starts_at < session.ends_at,
+            ProgrammeSession.ends_at > session.starts_at,
+        )
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+        .limit(1)
+    )
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    return db.session.scalar(query)
+
+
+def _waitlist_order():
+    return (Booking.queued_at, Booking.id)
+
+
+_WITH_HOLDERS = selectinload(Booking.pass_).selectinload(Pass.party)
+
+
+def waitlist(session_id):
+    """The waitlisted bookings of a session in arrival order (position = index + 1), with their holders."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.session_id == session_id, Booking.status == WAITLISTED)
+            .options(_WITH_HOLDERS)
+            .order_by(*_waitlist_order())
+        )
+    )
+
+
+def waitlist_position(booking):
+    """Counted, never stored: 1 + the waitlisted bookings that arrived before this one."""
+    if booking.status != WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Booking)
+        .where(
+            Booking.session_id == booking.session_id,
+            Booking.status == WAITLISTED,
+            sa.or_(
+                Booking.queued_at < booking.queued_at,
+                sa.and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def session_bookings(session_id):
+    """(confirmed in order of confirmation, waitlisted in arrival order) of one session."""
+    confirmed = list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.session_id == session_id, Booking.status == CONFIRMED)
+            .options(_WITH_HOLDERS)
+            .order_by(Booking.confirmed_at, Booking.id)
+        )
+    )
+    return confirmed, waitlist(session_id)
+
+
+def festival_id_of_booking(booking_id):
+    """For the organiser API: which festival a booking belongs to (None when unknown)."""
+    return db.session.scalar(
+        sa.select(ProgrammeSession.festival_id)
+        .join(Booking, Booking.session_id == ProgrammeSession.id)
+        .where(Booking.id == booking_id)
+    )
+
+
+# --- rules -------------------------------------------------------------------
+
+
+def _has_started(session, now):
+    return session.starts_at <= now
+
+
+def _ensure_bookable(pass_, session, now, field="session_id"):
+    """The rules a session must meet to take this pass's booking (409/422 with a code)."""
+    if session.festival_id != pass_.festival_id:
+        raise Invalid(field, "This session belongs to another festival.", code="wrong_festival")
+    if session.capacity is None:
+        raise DomainError(
+            "no_booking_needed", "This session is open to all: no booking is needed.", field=field, status=409
+        )
+    if session.status == SESSION_CANCELLED or _has_started(session, now):
+        raise DomainError("closed", "This session has started or is cancelled: it takes no bookings.", status=409)
+
+
+def _ensure_no_clash(pass_id, session, exclude_booking_id=None):
+    other = clashing_session_id(pass_id, session, exclude_booking_id)
+    if other is not None:
+        raise DomainError(
+            "clash", "You hold a seat in another session at the same time.", status=409, session_id=other
+        )
+
+
+def _seats_free(session):
+    return session.capacity - session.seats_confirmed
+
+
+def _event(topic, booking, session, **extra):
+    emit(
+        topic,
+        booking_id=booking.id,
+        pass_id=booking.pass_id,
+        session_id=booking.session_id,
+        festival_id=session.festival_id,
+        **extra,
+    )
+
+
+def _seat(booking, session, now):
+    """Confirm a booking that no counter holds yet."""
+    booking.status = CONFIRMED
+    booking.confirmed_at = now
+    session.seats_confirmed += booking.seats
+
+
+def _queue(booking, session):
+    """Waitlist a booking that no counter holds yet."""
+    booking.status = WAITLISTED
+    session.waitlist_length += 1
+
+
+def _release(booking, session):
+    """Take a live booking out of its session's counters (the caller sets what it becomes)."""
+    if booking.status == CONFIRMED:
+        session.seats_confirmed -= booking.seats
+    elif booking.status == WAITLISTED:
+        session.waitlist_length -= 1
+
+
+def cancel_locked(booking, session, by, now):
+    """Cancel a live booking; the caller holds its session's lock and promotes afterwards."""
+    _release(booking, session)
+    booking.status = CANCELLED
+    booking.cancelled_at = now
+    booking.cancelled_by = by
+    db.session.flush()
+    _event("booking.cancelled", booking, session, cancelled_by=by)
+
+
+def promote_waitlist(session, now=None):
+    """Give free seats to the waitlist: arrival order, skipping a party that does not fit
+    ("first that fits") and one whose pass holds a seat at the same time elsewhere.
+    The caller holds the session's lock."""
+    now = now or now_utc()
+    if session.capacity is None or session.status == SESSION_CANCELLED or _has_started(session, now):
+        return []
+    promoted = []
+    free = _seats_free(session)
+    if free <= 0:
+        return promoted
+    candidates = db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.session_id == session.id, Booking.status == WAITLISTED, Booking.seats <= free)
+        .order_by(*_waitlist_order())
+    ).all()
+    for booking in candidates:
+        if booking.seats > free:
+            continue
+        if clashing_session_id(booking.pass_id, session) is not None:
+            continue
+        _release(booking, session)
+        _seat(booking, session, now)
+        booking.promoted_at = now
+        db.session.flush()
+        _event("booking.promoted", booking, session)
+        promoted.append(booking)
+        free -= booking.seats
+        if free == 0:
+            break
+    return promoted
+
+
+# --- visitor -------------------------------------------------------------------
+
+
+def book(pass_id, session_id, seats=None, now=None):
+    """Book seats in a session for a pass: confirmed if they fit, else waitlisted."""
+    pass_ = lock_pass(pass_id)
+    session = lock_session(session_id)
+    now = now or now_utc()  # read under the lock: arrival order is lock order
+    if not pass_.is_active:
+        raise DomainError("pass_cancelled", "This pass is cancelled.", status=409)
+    _ensure_bookable(pass_, session, now)
+    party_size = pass_.party_size
+    seats = party_size if seats is None else seats
+    if not 1 <= seats <= party_size:
+        raise Invalid("seats", f"Seats must be between 1 and your party's size ({party_size}).", code="invalid_seats")
+    existing = live_booking(pass_.id, session.id)
+    if existing is not None:
+        raise DomainError(
+            "already_booked", "This pass has booked this session already.", status=409, booking_id=existing.id
+        )
+    _ensure_no_clash(pass_.id, session)
+    booking = Booking(pass_id=pass_.id, session_id=session.id, seats=seats, queued_at=now)
+    if seats <= _seats_free(session):
+        _seat(booking, session, now)
+    else:
+        _queue(booking, session)
+    db.session.add(booking)
+    db.session.flush()
+    _event("booking.confirmed" if booking.status == CONFIRMED else "booking.waitlisted", booking, session)
+    return booking
+
+
+def cancel_booking(pass_id, booking_id, now=None):
+    """A visitor cancels one of their bookings; freed seats go to the waitlist at once."""
+    lock_pass(pass_id)
+    booking = db.session.get(Booking, booking_id)
+    if booking is None or booking.pass_id != pass_id:
+        raise NotFound("booking", "This pass has no such booking.")
+    session = lock_session(booking.session_id)
+    booking = fresh_booking(booking_id)
+    now = now or now_utc()
+    if booking.status == CANCELLED:
+        return booking  # cancelling twice changes nothing
+    if _has_started(session, now) and session.status != SESSION_CANCELLED:
+        raise DomainError("closed", "This session has started: its booking can no longer be cancelled.", status=409)
+    cancel_locked(booking, session, BY_VISITOR, now)
+    promote_waitlist(session, now)
+    return booking
+
+
+# --- organisers ------------------------------------------------------------------
+
+
+def _booking_under_locks(booking_id, extra_session_ids=()):
+    """Lock a booking's pass and sessions (in the house order) and read the booking fresh."""
+    pass_id = db.session.scalar(sa.select(Booking.pass_id).where(Booking.id == booking_id))
+    if pass_id is None:
+        raise NotFound("booking", "No such booking.")
+    pass_ = lock_pass(pass_id)
+    session_id = db.session.scalar(sa.select(Booking.session_id).where(Booking.id == booking_id))
+    sessions = lock_sessions([session_id, *extra_session_ids])
+    return pass_, fresh_booking(booking_id), sessions
+
+
+def cancel_booking_by_organiser(booking_id, now=None):
+    _pass, booking, sessions = _booking_under_locks(booking_id)
+    now = now or now_utc()
+    if booking.status == CANCELLED:
+        return booking
+    session = sessions[booking.session_id]
+    cancel_locked(booking, session, BY_ORGANISER, now)
+    promote_waitlist(session, now)
+    return booking
+
+
+def move_booking(booking_id, session_id, now=None):
+    """Move a booking to another session of the festival: it must fit there, and not clash.
+    A move never lands on a waitlist: a full target answers 409 `full`."""
+    pass_, booking, sessions = _booking_under_locks(booking_id, [session_id])
+    now = now or now_utc()
+    if booking.status == CANCELLED:
+        raise DomainError("booking_cancelled", "This booking is cancelled.", status=409)
+    if booking.session_id == session_id:
+        raise Invalid("session_id", "The booking is in this session already.", code="same_session")
+    source, target = sessions[booking.session_id], sessions[session_id]
+    _ensure_bookable(pass_, target, now)
+    existing = live_booking(pass_.id, target.id)
+    if existing is not None:
+        raise DomainError(
+            "already_booked", "This pass has booked that session already.", status=409, booking_id=existing.id
+        )
+    _ensure_no_clash(pass_.id, target, exclude_booking_id=booking.id)
+    if booking.seats > _seats_free(target):
+        raise DomainError(
+            "full", "That session has not enough free seats.", status=409, seats_left=max(0, _seats_free(target))
+        )
+    _release(booking, source)
+    booking.session = target
+    booking.queued_at = now
+    _seat(booking, target, now)
+    db.session.flush()
+    _event("booking.confirmed", booking, target, moved_from_session_id=source.id)
+    promote_waitlist(source, now)
+    return booking
+
+
+def set_capacity(session_id, capacity, now=None):
+    """Raise or lower a session's seats. Raising promotes from the waitlist at once;
+    lowering below the confirmed seats keeps every confirmation and takes no new ones."""
+    now = now or now_utc()
+    if capacity is None or capacity < 0:
+        raise Invalid("capacity", "Capacity must be 0 or more.")
+    session = lock_session(session_id, field=None)
+    session.capacity = capacity
+    db.session.flush()
+    promoted = promote_waitlist(session, now)
+    if session.festival.is_published:
+        emit("programme.changed", festival_id=session.festival_id)
+    return session, promoted
+
+
+def cancel_session_bookings(session_id, now=None):
+    """Every live booking of a session becomes cancelled (by "session"), one message each.
+    For the `session.cancelled` job: safe to run twice, quiet when the session is gone."""
+    now = now or now_utc()
+    try:
+        session = lock_session(session_id, field=None)
+    except NotFound:
+        return []
+    live = db.session.scalars(
+        sa.select(Booking)
+        .where(Booking.session_id == session_id, Booking.status != CANCELLED)
+        .order_by(Booking.id)
+    ).all()
+    for booking in live:
+        cancel_locked(booking, session, BY_SESSION, now)
+    return live
