@@ -18,6 +18,7 @@ import reports.views
 import workers.cli
 import workers.views
 from app import audit, audit_views, cli, health, i18n, login, outbox  # noqa: F401 - outbox and audit tables
+from app import bench_floor
 from app.auth import current_principal
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
@@ -131,5 +132,6 @@ def _register_blueprints(app):
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
+    bench_floor.register(app)  # only when BENCH_FLOOR is set
     for module in (events.views, registrations.views, checkin.views, reports.views, workers.views):
         app.register_blueprint(module.bp)
