@@ -1,5 +1,5 @@
 """JSON API for the programme: parse, call a service, commit, render."""
-from flask import Response
+from flask import Response, jsonify
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
@@ -25,6 +25,7 @@ from events.schemas import (
     SessionSchema,
     VenuePatchSchema,
     VenueSchema,
+    session_payload,
 )
 
 
@@ -185,7 +186,7 @@ def patch_venue(fields, venue_id):
 def list_sessions(query, slug):
     """The programme, by start time then venue; cancelled sessions are included, marked `cancelled`."""
     festival = services.festival_by_slug(slug, current_principal())
-    return services.programme(
+    sessions = services.programme(
         festival,
         day=query.get("day"),
         kind=query.get("kind"),
@@ -193,6 +194,8 @@ def list_sessions(query, slug):
         age_group=query.get("age_group"),
         venue_id=query.get("venue"),
     )
+    # The schema documents the answer; a plain function renders it (the same fields, several times faster).
+    return jsonify([session_payload(session) for session in sessions])
 
 
 @blp.route("/festivals/<slug>/sessions", methods=["POST"])

@@ -7,7 +7,6 @@ Every change a visitor can see raises the session's `sequence` (iCalendar SEQUEN
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import db
@@ -296,8 +295,7 @@ def programme(festival, day=None, kind=None, theme=None, age_group=None, venue_i
     """The festival's sessions (cancelled ones too, marked), by start time then venue, venues loaded."""
     query = (
         sa.select(ProgrammeSession)
-        .outerjoin(ProgrammeSession.venue)
-        .options(contains_eager(ProgrammeSession.venue))
+        .outerjoin(Venue, Venue.id == ProgrammeSession.venue_id)
         .where(ProgrammeSession.festival_id == festival.id)
     )
     if day is not None:
@@ -318,7 +316,7 @@ def programme(festival, day=None, kind=None, theme=None, age_group=None, venue_i
         sa.func.coalesce(Venue.id, 0),
         ProgrammeSession.id,
     )
-    sessions = list(db.session.scalars(query).unique())
+    sessions = list(db.session.scalars(query))
     # Themes and age groups are JSON lists: filtered here, the same way on SQLite and PostgreSQL.
     if theme is not None:
         theme = check.choice("theme", theme, THEMES)
@@ -326,7 +324,9 @@ def programme(festival, day=None, kind=None, theme=None, age_group=None, venue_i
     if age_group is not None:
         age_group = check.choice("age_group", age_group, AGE_GROUPS)
         sessions = [s for s in sessions if age_group in (s.age_groups or [])]
+    # A festival has a handful of venues: one query for all of them beats a joined load per row.
+    venues = {venue.id: venue for venue in db.session.scalars(sa.select(Venue).where(Venue.festival_id == festival.id))}
     for session in sessions:
-        # Spare each session a lazy load of the festival it belongs to.
+        set_committed_value(session, "venue", venues.get(session.venue_id))
         set_committed_value(session, "festival", festival)
     return sessions

@@ -254,3 +254,34 @@ class ImportResultSchema(ma.Schema):
     errors = fields.List(fields.Nested(ImportErrorSchema))
     ignored_columns = fields.List(fields.String(), metadata={"description": "headers that name no column"})
     message = fields.String()
+
+
+def session_payload(session):
+    """SessionSchema's output without marshmallow: a 1,000-session programme in a fraction of the time.
+
+    tests/events/test_api_sessions.py checks that both give the same dictionary.
+    """
+    festival, venue = session.festival, session.venue
+    zone = festival.zone
+    return {
+        "id": session.id,
+        "festival": festival.slug,
+        "title_th": session.title_th,
+        "title_en": session.title_en,
+        "description_th": session.description_th,
+        "description_en": session.description_en,
+        "kind": session.kind,
+        "venue_id": session.venue_id,
+        "venue": None if venue is None else {"id": venue.id, "name_th": venue.name_th, "name_en": venue.name_en, "kind": venue.kind},
+        "starts_at": session.starts_at.astimezone(zone).isoformat(),
+        "ends_at": session.ends_at.astimezone(zone).isoformat(),
+        "capacity": session.capacity,
+        "seats_left": session.seats_left,
+        "waitlist_length": session.waitlist_length,
+        "themes": list(session.themes or []),
+        "age_groups": list(session.age_groups or []),
+        "hosts": list(session.hosts or []),
+        "language": session.language,
+        "status": session.status,
+        "sequence": session.sequence,
+    }

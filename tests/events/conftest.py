@@ -38,7 +38,7 @@ def world(make_city, make_user, make_festival, make_venue):
     )
 
 
-def session_payload(**changes):
+def session_fields(**changes):
     payload = {
         "title_th": "เวิร์กช็อปเครื่องเขิน",
         "title_en": "Lacquerware workshop",

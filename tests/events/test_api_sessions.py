@@ -7,9 +7,11 @@ import sqlalchemy as sa
 
 from app.database import db, now_utc
 from app.outbox import messages
+from events import services
 from events.models import ProgrammeSession
+from events.schemas import SessionSchema, session_payload
 from registrations.models import Booking, Pass
-from tests.events.conftest import session_payload
+from tests.events.conftest import session_fields
 
 
 def publish(client, world):
@@ -19,7 +21,7 @@ def publish(client, world):
 
 def post_session(client, world, **changes):
     return client.post(
-        f"/api/v1/festivals/{world.slug}/sessions", json=session_payload(**changes), headers=world.bangkok_organiser
+        f"/api/v1/festivals/{world.slug}/sessions", json=session_fields(**changes), headers=world.bangkok_organiser
     )
 
 
@@ -323,3 +325,15 @@ def test_sessions_of_a_draft_are_hidden_from_the_public(client, world, make_sess
     assert client.get(f"/api/v1/sessions/{session_id}").status_code == 404
     assert client.get(f"/api/v1/sessions/{session_id}", headers=world.chiang_mai_organiser).status_code == 404
     assert client.get(f"/api/v1/sessions/{session_id}", headers=world.bangkok_organiser).status_code == 200
+
+
+def test_the_fast_programme_rendering_matches_the_schema(app, client, world):
+    publish(client, world)
+    post_session(client, world, venue_id=world.room_id)
+    post_session(client, world, capacity=None, starts_at="2027-08-23T10:00:00+07:00", ends_at="2027-08-23T11:00:00+07:00")
+    with app.app_context():
+        festival = services.festival_by_slug(world.slug)
+        sessions = services.programme(festival)
+        assert [session_payload(s) for s in sessions] == SessionSchema(many=True).dump(sessions)
+    listed = client.get(f"/api/v1/festivals/{world.slug}/sessions").get_json()
+    assert [s["venue"] and s["venue"]["id"] for s in listed] == [world.room_id, None]

@@ -1,0 +1,74 @@
+"""The public programme API, GET /api/v1/festivals/<slug>/sessions: the demo festival and a 1,000-session one.
+
+    python -m bench.programme            (or `make bench`, which runs every bench module)
+"""
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from app.database import db
+from bench.harness import Stack, report
+from events import services
+from events.demo import load_demo
+from events.models import ProgrammeSession, Venue
+
+BIG_SLUG = "bench-programme-1000"
+KINDS = ("workshop", "talk", "forum", "performance", "exhibition", "activity")
+THEMES = ("inclusive-education", "family-community", "workplace", "learning-technologies", "quality-learning",
+          "lifelong-culture")
+AGES = ("child", "teen", "adult", "senior")
+
+
+def seed_big_festival(sessions=1000, days=4, venues=25):
+    """A published festival with `sessions` sessions: `venues` venues, back to back, 45 minutes each."""
+    if services.city_by_slug("bangkok") is None:
+        load_demo()
+    city = services.city_by_slug("bangkok")
+    festival = services.create_festival(
+        city.id, slug=BIG_SLUG, name_th="เทศกาลทดสอบ 1,000 กิจกรรม", name_en="A 1,000-session festival",
+        starts_on=date(2027, 11, 1), ends_on=date(2027, 11, days), status="draft",
+    )
+    rooms = [
+        Venue(festival_id=festival.id, name_th=f"ห้อง {n}", name_en=f"Room {n}", kind="room", capacity=60, sort_order=n)
+        for n in range(venues)
+    ]
+    db.session.add_all(rooms)
+    db.session.flush()
+    zone = ZoneInfo(festival.timezone)
+    per_room_day = -(-sessions // (days * venues))
+    made = 0
+    for day in range(days):
+        for room in rooms:
+            for slot in range(per_room_day):
+                if made == sessions:
+                    break
+                starts = datetime(2027, 11, 1, 8, 0, tzinfo=zone) + timedelta(days=day, minutes=50 * slot)
+                db.session.add(ProgrammeSession(
+                    festival_id=festival.id, venue_id=room.id, kind=KINDS[made % len(KINDS)],
+                    title_th=f"กิจกรรมที่ {made + 1}", title_en=f"Session {made + 1}",
+                    description_th="รายละเอียดกิจกรรม " * 8, description_en="What happens in this session. " * 6,
+                    starts_at=starts, ends_at=starts + timedelta(minutes=45),
+                    capacity=30 if made % 3 == 0 else None,
+                    themes=[THEMES[made % 6], THEMES[(made + 2) % 6]], age_groups=[AGES[made % 4], "adult"],
+                    hosts=[f"Host {made % 40}"], language="th",
+                ))
+                made += 1
+    services.update_festival(festival, status="published")
+    return made
+
+
+def run(stack):
+    stack.seed(load_demo)
+    stack.seed(seed_big_festival)
+    results = [
+        stack.floor(),
+        stack.measure("/api/v1/festivals/learning-city-days-2023/sessions", "programme, demo (19 sessions)"),
+        stack.measure(f"/api/v1/festivals/{BIG_SLUG}/sessions", "programme, 1,000 sessions"),
+        stack.measure(f"/api/v1/festivals/{BIG_SLUG}/sessions?day=2027-11-02&kind=workshop",
+                      "programme, 1,000, ?day=&kind="),
+    ]
+    return report(results, title="programme API (GET /api/v1/festivals/<slug>/sessions)")
+
+
+if __name__ == "__main__":
+    with Stack() as running:
+        run(running)
