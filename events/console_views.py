@@ -4,10 +4,8 @@ Each handler parses a form, calls a service, commits at the boundary and redirec
 (303) with a flash; on a refusal it re-renders the form with the service's message
 next to its field and answers 422, having rolled back whatever was half-done.
 """
-from functools import wraps
 from itertools import groupby
 
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -21,7 +19,7 @@ from events import services
 from events import validation as check
 from events.console_messages import translate
 from events.forms import BoothForm, ConfirmForm, FestivalForm, SessionForm, StatusForm, VenueForm
-from events.models import Booth, Festival, ProgrammeSession, Venue
+from events.models import Booth, ProgrammeSession, Venue
 from events.programme_page import host_names
 
 REFUSED = 422
@@ -33,14 +31,8 @@ def organiser_page(view):
 
 
 def console_festival_for(slug):
-    """The festival by slug, drafts included, refused (403) outside the user's city."""
-    festival = None
-    if check.is_slug(slug):
-        festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        raise NotFound("festival")
-    ensure_city(festival.city_id)
-    return festival
+    """The festival by slug, drafts included; 403 outside the user's city, 404 when there is none."""
+    return services.festival_by_slug(slug, current_principal(), for_edit=True)
 
 
 def _owned(model, thing_id, festival, what):

@@ -4,6 +4,7 @@ from flask import Blueprint
 
 from app.i18n import current_locale
 from events import console_views, import_views, public_views
+from events.console_messages import translate_message
 from events.programme_page import host_names, seat_state
 from events.vocabulary import AGE_GROUPS, SESSION_KINDS, THEMES, label
 
@@ -31,6 +32,7 @@ def vocabulary():
         "weekday": weekday,
         "seat_state": seat_state,
         "host_names": host_names,
+        "service_message": translate_message,
         "SESSION_KINDS": SESSION_KINDS,
         "THEMES": THEMES,
         "AGE_GROUPS": AGE_GROUPS,
