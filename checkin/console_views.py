@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from wtforms import SelectChoice
 
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
@@ -17,6 +18,7 @@ from checkin.forms import KIND_LABELS, CheckpointForm, ConfirmForm, PairingForm
 from events.models import Booth, ProgrammeSession
 
 PREFIX = "/organiser/festivals/<slug>/checkpoints"
+NONE = SelectChoice("0", "—")
 
 
 def organiser_page(view):
@@ -42,8 +44,9 @@ def _choices(form, festival):
         sa.select(ProgrammeSession).where(ProgrammeSession.festival_id == festival.id).order_by(ProgrammeSession.starts_at)
     )
     booths = db.session.scalars(sa.select(Booth).where(Booth.festival_id == festival.id).order_by(Booth.code, Booth.id))
-    form.session_id.choices = [(0, "—")] + [(s.id, f"{s.title_th} · {s.title_en}") for s in sessions]
-    form.booth_id.choices = [(0, "—")] + [(b.id, f"{b.code} {b.name_th} · {b.name_en}".strip()) for b in booths]
+    form.session_id.choices = [NONE] + [SelectChoice(str(s.id), f"{s.title_th} · {s.title_en}") for s in sessions]
+    form.booth_id.choices = [NONE] + [SelectChoice(str(b.id), f"{b.code} {b.name_th} · {b.name_en}".strip())
+                                      for b in booths]
 
 
 def _page(festival, form, pairing_form, status=200, pairing=None):
@@ -63,7 +66,7 @@ def _page(festival, form, pairing_form, status=200, pairing=None):
 
 def _pairing_form(festival):
     form = PairingForm(prefix="pair")
-    form.user_id.choices = [(u.id, f"{u.email} ({u.role})") for u in devices.staff_for(festival)]
+    form.user_id.choices = [SelectChoice(str(u.id), f"{u.email} ({u.role})") for u in devices.staff_for(festival)]
     return form
 
 

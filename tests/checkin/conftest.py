@@ -1,18 +1,25 @@
 """Check-in fixtures: a festival with a gate, a session door and a booth, staff who scan, and passes
 made directly with the models (with real signed codes from registrations/pass_codes)."""
 import hashlib
+import os
 import secrets
+import shutil
+import subprocess
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+import qrcode
+from PIL import Image
+from playwright.sync_api import sync_playwright
 
 from app.database import db, now_utc
 from checkin.checkpoints import create_checkpoint
 from events.models import Booth, Festival, ProgrammeSession
 from registrations import pass_codes
 from registrations.models import Booking, Pass, PartyMember
-from tests.conftest import bearer
+from tests.conftest import CHROMIUM_ARGS, IN_CI, bearer
 
 SESSION_START = datetime(2027, 8, 22, 3, 0, tzinfo=timezone.utc)  # 10:00 in Bangkok
 
@@ -150,3 +157,83 @@ def world(make_city, make_festival, make_session, make_user, make_checkpoint, ma
 def scan(client, checkpoint_id, code, headers, **fields):
     return client.post(f"/api/v1/checkpoints/{checkpoint_id}/scans", json={"code": code, "device_id": "test", **fields},
                        headers=headers)
+
+
+# --- the scanner page in a browser -----------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR_BUNDLE = ROOT / "checkin" / "static" / "build" / "vendor.js"
+
+
+@pytest.fixture(scope="session")
+def scanner_build():
+    """The npm bundle (qr-scanner, @noble/ed25519, idb): built here with `npm ci && npm run build` if missing."""
+    if not VENDOR_BUNDLE.exists():
+        if not shutil.which("npm"):
+            if IN_CI:
+                pytest.fail("npm is missing under CI: .ci/run must install nodejs and npm")
+            pytest.skip("npm is not installed: the scanner's camera decoder cannot be built")
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=ROOT, check=True)
+        subprocess.run(["npm", "run", "--silent", "build"], cwd=ROOT, check=True)
+    return VENDOR_BUNDLE
+
+
+def write_y4m(path, image, frames=10):
+    """A Y4M video (4:2:0) that shows `image` (a Pillow image) for `frames` frames: Chromium's fake camera."""
+    width, height = 640, 480
+    canvas = Image.new("RGB", (width, height), "white")
+    canvas.paste(image, ((width - image.width) // 2, (height - image.height) // 2))
+    y, cb, cr = canvas.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    frame = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + frame)
+    return path
+
+
+@pytest.fixture
+def camera_chromium(tmp_path):
+    """camera_chromium(text) -> a headless Chromium whose fake camera films a QR code of `text`."""
+    executable = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(executable):
+        if IN_CI:
+            pytest.fail("Chromium is missing under CI: .ci/run must install it")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    started = []
+
+    def launch(text):
+        qr = qrcode.make(text, box_size=3, border=4, error_correction=qrcode.constants.ERROR_CORRECT_M)
+        video = write_y4m(tmp_path / "camera.y4m", qr.get_image().convert("RGB"))
+        playwright = sync_playwright().start()
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS + [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ])
+        started.append((playwright, browser))
+        return browser
+
+    yield launch
+    for playwright, browser in started:
+        browser.close()
+        playwright.stop()
+
+
+@pytest.fixture
+def staff_login(make_user):
+    """staff_login(world) -> (email, password) of a staff account with a password, for the console and /scan."""
+
+    def make(world, email="gate.staff@example.org", password="gate-pass-2027"):
+        make_user("staff", world.city_id, password=password, email=email)
+        return email, password
+
+    return make
+
+
+def sign_in(page, base_url, email, password, next_path="/scan"):
+    page.goto(f"{base_url}/login?next={next_path}&lang=en")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")

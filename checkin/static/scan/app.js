@@ -67,7 +67,7 @@ async function pair(code) {
     body: JSON.stringify({ pairing_code: code, label: navigator.userAgent.slice(0, 90) }),
   });
   if (!response.ok) {
-    say(t["pair-failed"]);
+    say(t.pair_failed);
     return false;
   }
   const body = await response.json();
@@ -161,7 +161,7 @@ function pickCheckpoint() {
   const id = $("checkpoint-select").value;
   state.checkpoint = state.bundle ? state.bundle.checkpoints.find((c) => String(c.id) === id) || null : null;
   if (!state.checkpoint) {
-    say(state.bundle && !state.bundle.checkpoints.length ? t["no-checkpoints"] : t.pick);
+    say(state.bundle && !state.bundle.checkpoints.length ? t.no_checkpoints : t.pick);
     $("scan-area").hidden = true;
     return;
   }
@@ -310,7 +310,7 @@ async function toggleCamera(forPairing) {
   } catch (error) {
     video.hidden = true;
     message.hidden = false;
-    message.textContent = error.message === "no-decoder" ? t["camera-off"] : t["camera-denied"];
+    message.textContent = error.message === "no-decoder" ? t.camera_off : t.camera_denied;
   }
 }
 
@@ -332,7 +332,7 @@ async function start() {
   if (!state.token && !(await tokenForSignedIn())) { needPairing(); return; }
   const festivals = await loadFestivals();
   if (festivals === null) { needPairing(); return; }
-  if (!festivals.length) { say(t["no-festival"]); return; }
+  if (!festivals.length) { say(t.no_festival); return; }
   const select = $("festival-select");
   for (const festival of festivals) {
     const option = document.createElement("option");

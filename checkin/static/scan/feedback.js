@@ -54,11 +54,11 @@ export function showAnswer(answer, t, { timeZone, offline }) {
   let title = t[answer.result] || answer.result;
   if (answer.exit) title = t.exit;
   const pass = answer.pass;
-  const name = pass ? pass.name : answer.result === "admitted" ? t["unknown-visitor"] : "";
+  const name = pass ? pass.name : answer.result === "admitted" ? t.unknown_visitor : "";
   const details = [];
   if (answer.walk_in) details.push(t.walk_in);
   if (answer.first_scanned_at) details.push(fill(t.first, { time: clock(answer.first_scanned_at, timeZone) }));
-  if (offline) details.push(t["offline-note"]);
+  if (offline) details.push(t.offline_note);
   panel.dataset.result = answer.result;
   panel.className = "answer answer-" + colour;
   document.getElementById("answer-title").textContent = title;
