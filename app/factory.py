@@ -56,6 +56,8 @@ def _limiter_storage(url):
 
 def create_app(test_config=None):
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
+    # Thai text as UTF-8 rather than \uXXXX escapes: a Thai programme in JSON is half the bytes.
+    app.json.ensure_ascii = False
     app.config.update(from_environment())
     app.config.update(
         API_TITLE="Thetsakan",
