@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from app.auth import ensure_city, require_roles
 from app.database import db
 from app.errors import NotFound
-from events.models import Festival, ProgrammeSession
+from events.models import Festival
 from registrations import pass_codes, qr
 from registrations import services as svc
 from registrations.schemas import (
@@ -94,9 +94,7 @@ def cancel_booking(token, booking_id):
 
 
 def _festival_session(session_id):
-    session = db.session.get(ProgrammeSession, session_id)
-    if session is None:
-        raise NotFound("session", "No such session.")
+    session = svc.find_session(session_id)
     ensure_city(session.festival.city_id)
     return session
 

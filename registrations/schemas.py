@@ -7,6 +7,7 @@ from events.vocabulary import AGE_GROUPS
 from registrations import pass_codes
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED
 from registrations.services import links, waitlist_position
+from registrations.services.locks import MAX_ID
 from registrations.services.passes import MAX_PARTY_MEMBERS
 
 
@@ -53,10 +54,14 @@ class SignUpIn(Input):
     locale = ma.fields.String(load_default="th", validate=validate.OneOf(LOCALES))
 
 
+ID = validate.Range(min=1, max=MAX_ID)
+MAX_CAPACITY = 100_000
+
+
 class BookingIn(Input):
-    session_id = ma.fields.Integer(required=True, strict=True)
+    session_id = ma.fields.Integer(required=True, strict=True, validate=ID)
     seats = ma.fields.Integer(
-        load_default=None, strict=True, validate=validate.Range(min=1),
+        load_default=None, strict=True, validate=validate.Range(min=1, max=MAX_ID),
         metadata={"description": "default: the whole party (holder and family members)"},
     )
 
@@ -64,7 +69,7 @@ class BookingIn(Input):
 class BookingChangeIn(Input):
     """Organisers: move a booking (`session_id`) or cancel it (`status: cancelled`)."""
 
-    session_id = ma.fields.Integer(strict=True)
+    session_id = ma.fields.Integer(strict=True, validate=ID)
     status = ma.fields.String(validate=validate.OneOf([CANCELLED]))
 
     @ma.validates_schema
@@ -74,7 +79,7 @@ class BookingChangeIn(Input):
 
 
 class CapacityIn(Input):
-    capacity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    capacity = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_CAPACITY))
 
 
 def _in_zone(dt, obj_festival):

@@ -12,7 +12,7 @@ from app.errors import DomainError, Invalid, NotFound
 from app.outbox import emit
 from events.models import ProgrammeSession
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
-from registrations.services.locks import fresh_booking, lock_pass, lock_session, lock_sessions
+from registrations.services.locks import MAX_ID, fresh_booking, lock_pass, lock_session, lock_sessions
 
 SESSION_CANCELLED = "cancelled"
 BY_VISITOR, BY_ORGANISER, BY_SESSION = "visitor", "organiser", "session"
@@ -101,8 +101,18 @@ def session_bookings(session_id):
     return confirmed, waitlist(session_id)
 
 
+def find_session(session_id):
+    """A programme session by id (no lock); 404 `not_found` otherwise."""
+    session = db.session.get(ProgrammeSession, session_id) if 0 < session_id <= MAX_ID else None
+    if session is None:
+        raise NotFound("session", "No such session.")
+    return session
+
+
 def festival_id_of_booking(booking_id):
     """For the organiser API: which festival a booking belongs to (None when unknown)."""
+    if not 0 < booking_id <= MAX_ID:
+        return None
     return db.session.scalar(
         sa.select(ProgrammeSession.festival_id)
         .join(Booking, Booking.session_id == ProgrammeSession.id)
@@ -237,6 +247,12 @@ def book(pass_id, session_id, seats=None, now=None):
             "already_booked", "This pass has booked this session already.", status=409, booking_id=existing.id
         )
     _ensure_no_clash(pass_.id, session)
+    if seats > session.capacity:
+        # It could never be seated: better to say so than to wait for ever.
+        raise DomainError(
+            "exceeds_capacity", f"This session has {session.capacity} seats in all: book fewer seats.",
+            field="seats", status=409, capacity=session.capacity,
+        )
     booking = Booking(pass_id=pass_.id, session_id=session.id, seats=seats, queued_at=now)
     if seats <= _seats_free(session):
         _seat(booking, session, now)
@@ -251,7 +267,7 @@ def book(pass_id, session_id, seats=None, now=None):
 def cancel_booking(pass_id, booking_id, now=None):
     """A visitor cancels one of their bookings; freed seats go to the waitlist at once."""
     lock_pass(pass_id)
-    booking = db.session.get(Booking, booking_id)
+    booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_ID else None
     if booking is None or booking.pass_id != pass_id:
         raise NotFound("booking", "This pass has no such booking.")
     session = lock_session(booking.session_id)
@@ -271,7 +287,9 @@ def cancel_booking(pass_id, booking_id, now=None):
 
 def _booking_under_locks(booking_id, extra_session_ids=()):
     """Lock a booking's pass and sessions (in the house order) and read the booking fresh."""
-    pass_id = db.session.scalar(sa.select(Booking.pass_id).where(Booking.id == booking_id))
+    pass_id = None
+    if 0 < booking_id <= MAX_ID:
+        pass_id = db.session.scalar(sa.select(Booking.pass_id).where(Booking.id == booking_id))
     if pass_id is None:
         raise NotFound("booking", "No such booking.")
     pass_ = lock_pass(pass_id)

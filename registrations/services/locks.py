@@ -21,20 +21,22 @@ from app.errors import NotFound
 from events.models import ProgrammeSession
 from registrations.models import Booking, Pass
 
+MAX_ID = 2**31 - 1  # ids past an integer column are simply not found (PostgreSQL would refuse them)
+
 _LOCK_PASS = sa.text("UPDATE passes SET status = status WHERE id = :id")
 _LOCK_SESSION = sa.text("UPDATE sessions SET seats_confirmed = seats_confirmed WHERE id = :id")
 
 
 def lock_pass(pass_id):
     """Lock the pass and load it fresh; 404 when it does not exist."""
-    if db.session.execute(_LOCK_PASS, {"id": pass_id}).rowcount == 0:
+    if not 0 < pass_id <= MAX_ID or db.session.execute(_LOCK_PASS, {"id": pass_id}).rowcount == 0:
         raise NotFound("pass", "No such pass.")
     return db.session.get(Pass, pass_id, populate_existing=True)
 
 
 def lock_session(session_id, field="session_id"):
     """Lock the session and load it fresh, counters included; 404 when it does not exist."""
-    if db.session.execute(_LOCK_SESSION, {"id": session_id}).rowcount == 0:
+    if not 0 < session_id <= MAX_ID or db.session.execute(_LOCK_SESSION, {"id": session_id}).rowcount == 0:
         raise NotFound("session", "No such session.", field=field)
     return db.session.get(ProgrammeSession, session_id, populate_existing=True)
 

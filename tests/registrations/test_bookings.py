@@ -236,3 +236,13 @@ def test_cancelling_the_pass_cancels_its_bookings_and_promotes(app, client, sign
     assert refused.status_code == 409 and refused.get_json()["code"] == "pass_cancelled"
     with app.app_context():
         assert len(messages("pass.cancelled")) == 1
+
+
+def test_a_party_larger_than_the_whole_session_is_refused_not_queued_for_ever(app, sign_up, book, workshop):
+    session_id = workshop(capacity=2)
+    family = sign_up(party=FAMILY)
+    answer = book(family, session_id)
+    assert answer.status_code == 409
+    assert answer.get_json()["code"] == "exceeds_capacity" and answer.get_json()["capacity"] == 2
+    assert book(family, session_id, seats=2).get_json()["status"] == "confirmed"
+    assert session_counters(app, session_id) == (2, 0)
