@@ -101,12 +101,14 @@ def by_stage(sessions, venues):
     return stages
 
 
-def seat_state(session):
-    """'open' (no booking), 'cancelled', 'full' (waitlist) or 'seats' (some left)."""
+def seat_state(session, now):
+    """'cancelled', 'open' (no booking), 'closed' (started: no more booking), 'full' (waitlist) or 'seats'."""
     if session.status == "cancelled":
         return "cancelled"
     if session.capacity is None:
         return "open"
+    if session.starts_at <= now:
+        return "closed"
     return "seats" if session.seats_left > 0 else "full"
 
 

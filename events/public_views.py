@@ -2,6 +2,7 @@
 from flask import render_template, request, url_for
 
 from app.auth import current_principal
+from app.database import now_utc
 from app.i18n import today_in
 from events import services
 from events.programme_page import by_stage, by_time, parse_choice, split_festivals
@@ -30,6 +31,8 @@ def festival_programme(slug):
         booths=list(festival.booths),
         may_edit=user is not None and user.role in ("organiser", "admin") and user.may_act_in(festival.city_id),
         feed_host=request.host,
+        now=now_utc(),
+        over=festival.ends_on < today_in(festival.timezone),
         here=url_for("events.festival_programme", slug=festival.slug),
     )
 

@@ -21,6 +21,11 @@ console_views.register(bp)
 import_views.register(bp)
 
 
+def short_word(value):
+    """A label without its parenthetical note, for chips: "Children (under 13)" -> "Children"."""
+    return label(value, current_locale()).split(" (")[0]
+
+
 def weekday(day):
     return format_date(day, "EEEE", locale=current_locale())
 
@@ -29,6 +34,7 @@ def weekday(day):
 def vocabulary():
     return {
         "word": lambda value: label(value, current_locale()),
+        "short_word": short_word,
         "weekday": weekday,
         "seat_state": seat_state,
         "host_names": host_names,

@@ -26,21 +26,21 @@ def test_programme_on_a_phone_fits_and_its_tabs_and_filters_work(app, chromium, 
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/festivals/{programme.slug}?lang=th")
-        assert "วันเมืองแห่งการเรียนรู้ 2566" in page.title()
-        assert page.locator("h2.ev-day-heading").inner_text() == "วันอังคารที่ 22 สิงหาคม 2566"
+        assert "วันเมืองแห่งการเรียนรู้ 2642" in page.title()
+        assert page.locator("h2.ev-day-heading").inner_text() == "วันเสาร์ที่ 22 สิงหาคม 2642"
         assert page.locator(f"#session-{programme.weaving} .ev-session-time").inner_text().startswith("10:00–11:00")
         page.screenshot(path="/tmp/programme-phone-th.png", full_page=True)
         assert page.evaluate(FITS)
 
         # the second day's tab
         page.locator(".ev-days a").nth(1).click()
-        page.wait_for_url("**day=2023-08-23**")
+        page.wait_for_url("**day=2099-08-23**")
         assert page.locator(".ev-session-title").all_inner_texts() == ["ปาฐกถาการเรียนรู้ตลอดชีวิต"]
         assert page.evaluate(FITS)
 
         # back to the first day, filter by a kind through the chips
         page.locator(".ev-days a").nth(0).click()
-        page.wait_for_url("**day=2023-08-22**")
+        page.wait_for_url("**day=2099-08-22**")
         page.locator(".ev-filters summary").click()
         page.screenshot(path="/tmp/programme-phone-th-filters.png", full_page=False)
         page.locator('[data-filter="kind=workshop"]').click()
@@ -61,7 +61,7 @@ def test_programme_on_a_phone_fits_and_its_tabs_and_filters_work(app, chromium, 
         page.goto(f"{live_server.url}/?lang=th")
         page.screenshot(path="/tmp/festivals-phone-th.png", full_page=True)
         assert page.locator(".ev-festival h3").all_inner_texts() == [
-            "มหกรรมการเรียนรู้ตลอดชีวิตกรุงเทพมหานคร 2642", "วันเมืองแห่งการเรียนรู้ 2566"]
+            "มหกรรมการเรียนรู้ตลอดชีวิตกรุงเทพมหานคร 2642", "วันเมืองแห่งการเรียนรู้ 2642"]
         assert page.evaluate(FITS)
     finally:
         context.close()

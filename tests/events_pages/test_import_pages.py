@@ -12,15 +12,15 @@ from tests.conftest import csrf_from, login
 HEADER = "title_th,title_en,kind,day,start,end,venue,venue_kind,capacity,themes,age_groups\n"
 GOOD = (
     HEADER
-    + "ทำร่มบ่อสร้าง,Bo Sang umbrellas,workshop,22/08/2566,13:00,14:00,ห้องเรียนรู้ 1,room,30,lifelong-culture,child\n"
-    + "ดนตรีโปงลาง,Pong lang music,performance,2023-08-23,16:00,16:45,,,,lifelong-culture,\n"
+    + "ทำร่มบ่อสร้าง,Bo Sang umbrellas,workshop,22/08/2642,13:00,14:00,ห้องเรียนรู้ 1,room,30,lifelong-culture,child\n"
+    + "ดนตรีโปงลาง,Pong lang music,performance,2099-08-23,16:00,16:45,,,,lifelong-culture,\n"
 )
 BAD = (
     HEADER
-    + "ทำร่มบ่อสร้าง,Bo Sang umbrellas,workshop,22/08/2566,13:00,14:00,,,30,,\n"
-    + ",Nameless,juggling,2023-08-22,10:00,11:00,,,,,\n"  # row 3: unknown kind
-    + "เสวนา,Forum,forum,2023-08-30,10:00,11:00,,,,,\n"  # row 4: outside the festival
-    + "ผิดเวลา,Backwards,talk,2023-08-22,12:00,11:00,Nowhere hall,,,,\n"  # row 5: ends first, unknown venue
+    + "ทำร่มบ่อสร้าง,Bo Sang umbrellas,workshop,22/08/2642,13:00,14:00,,,30,,\n"
+    + ",Nameless,juggling,2099-08-22,10:00,11:00,,,,,\n"  # row 3: unknown kind
+    + "เสวนา,Forum,forum,2099-08-30,10:00,11:00,,,,,\n"  # row 4: outside the festival
+    + "ผิดเวลา,Backwards,talk,2099-08-22,12:00,11:00,Nowhere hall,,,,\n"  # row 5: ends first, unknown venue
 )
 
 
@@ -124,7 +124,7 @@ def large_file(rows):
     lines = [HEADER]
     for n in range(rows):
         hour, minute = divmod(n, 6)
-        lines.append(f"แถว {n},Row {n},activity,2023-08-22,{hour % 24:02d}:{minute * 10:02d},{hour % 24:02d}:{minute * 10 + 9:02d},,,,,\n")
+        lines.append(f"แถว {n},Row {n},activity,2099-08-22,{hour % 24:02d}:{minute * 10:02d},{hour % 24:02d}:{minute * 10 + 9:02d},,,,,\n")
     return "".join(lines)
 
 
@@ -138,7 +138,7 @@ def test_a_large_file_is_queued_and_its_progress_followed_to_the_end(app, organi
     assert sessions(app, programme) == 5 + 144
 
     big = large_file(144) + "".join(
-        f"วันสอง {n},Day two {n},talk,2023-08-23,{n // 6:02d}:{(n % 6) * 10:02d},{n // 6:02d}:{(n % 6) * 10 + 5:02d},,,,,\n"
+        f"วันสอง {n},Day two {n},talk,2099-08-23,{n // 6:02d}:{(n % 6) * 10:02d},{n // 6:02d}:{(n % 6) * 10 + 5:02d},,,,,\n"
         for n in range(100)
     )
     queued = organiser_client.post(f"/organiser/festivals/{programme.slug}/import.json?lang=en",
