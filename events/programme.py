@@ -196,6 +196,9 @@ def clash_error(other, field="starts_at"):
 def _ensure_no_clash(festival, clean, session_id=None):
     if clean["status"] == "cancelled":
         return
+    if clean["venue_id"] is not None:
+        # Two organisers placing sessions in one venue at once: the second waits for the first (PostgreSQL).
+        db.session.execute(sa.select(Venue.id).where(Venue.id == clean["venue_id"]).with_for_update())
     other = find_clash(festival.id, clean["venue_id"], clean["starts_at"], clean["ends_at"], session_id)
     if other is not None:
         raise clash_error(other, "venue_id" if clean["venue_id"] else "starts_at")
