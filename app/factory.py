@@ -16,8 +16,9 @@ import registrations.views
 import reports.api
 import reports.views
 import workers.cli
+import workers.models  # noqa: F401
 import workers.views
-from app import audit, audit_views, cli, health, i18n, login, outbox  # noqa: F401 - outbox and audit tables
+from app import audit, audit_views, cli, health, i18n, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
 from app.auth import current_principal
 from app.config import INSTANCE_DIR, from_environment
@@ -90,6 +91,7 @@ def create_app(test_config=None):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     register_error_handlers(app)
+    relay.install()
     i18n.install_filters(app)
     _register_blueprints(app)
     cli.register_commands(app)

@@ -6,6 +6,10 @@ from app.redis_conn import connection
 
 MAIL, FEEDS, REPORTS, DEFAULT = "mail", "feeds", "reports", "default"
 QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
+# Callables run by every worker at start and on each maintenance pass (in the app
+# context): how workers/ keeps its recurring jobs scheduled without app/ naming it.
+MAINTENANCE_HOOKS = "thetsakan_worker_maintenance"
+MAINTENANCE_INTERVAL = 60  # seconds; RQ's default is 600
 
 
 def queue(name=DEFAULT, app=None):
@@ -27,8 +31,26 @@ class AppWorker(Worker):
             finally:
                 db.session.remove()
 
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        with self.flask_app.app_context():
+            for hook in self.flask_app.extensions.get(MAINTENANCE_HOOKS, ()):
+                try:
+                    hook()
+                except Exception:  # noqa: BLE001 - a failed hook must not stop the worker
+                    self.log.exception("worker maintenance hook %s failed", getattr(hook, "__name__", hook))
+                finally:
+                    db.session.remove()
+
+
+def add_maintenance_hook(app, hook):
+    hooks = app.extensions.setdefault(MAINTENANCE_HOOKS, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
 
 def make_worker(app, queue_names=QUEUES, worker_class=AppWorker, **kwargs):
     conn = connection(app)
     worker_type = type("BoundAppWorker", (worker_class,), {"flask_app": app})
+    kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
     return worker_type([Queue(name, connection=conn) for name in queue_names], connection=conn, **kwargs)

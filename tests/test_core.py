@@ -84,7 +84,7 @@ def test_outbox_message_commits_with_the_write_and_vanishes_with_a_rollback(app)
         db.session.commit()
         stored = messages("booking.confirmed")
         assert [m.payload for m in stored] == [{"booking_id": 2}]
-        assert stored[0].dispatched_at is None
+        assert stored[0].dispatched_at is not None  # the after-commit relay handed it to RQ
         assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 1
 
 

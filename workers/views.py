@@ -1,4 +1,53 @@
-"""Admin pages about the workers (failed jobs) and the development mailbox."""
-from flask import Blueprint
+"""The iCalendar feeds, served as stored, plus the admin jobs page and the development mailbox."""
+from flask import Blueprint, Response, request
+
+from app.database import db
+from app.errors import NotFound
+from events.services import festival_by_slug
+from registrations.services import pass_for_feed_token
+from workers import admin_views, mailbox_views
+from workers.feeds import store
 
 bp = Blueprint("workers", __name__, template_folder="templates")
+bp.register_blueprint(admin_views.bp)
+bp.register_blueprint(mailbox_views.bp)
+
+PUBLIC_FEED_MAX_AGE = 300
+
+
+def ics_response(feed, public):
+    response = Response(feed.body, mimetype="text/calendar")
+    response.charset = "utf-8"
+    response.set_etag(feed.etag, weak=True)
+    response.last_modified = feed.built_at
+    if public:
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_FEED_MAX_AGE
+    response.headers["Content-Disposition"] = 'inline; filename="programme.ics"' if public else 'inline; filename="agenda.ics"'
+    return response.make_conditional(request)
+
+
+def _answer(feed, public=True):
+    db.session.commit()  # a feed built on this request is stored for the next
+    return ics_response(feed, public)
+
+
+@bp.get("/festivals/<slug>/programme.ics")
+def festival_programme(slug):
+    festival = festival_by_slug(slug)  # drafts: 404
+    return _answer(store.festival_feed(festival))
+
+
+@bp.get("/festivals/<slug>/venues/<int:venue_id>/programme.ics")
+def venue_programme(slug, venue_id):
+    festival = festival_by_slug(slug)
+    venue = next((v for v in festival.venues if v.id == venue_id), None)
+    if venue is None:
+        raise NotFound("venue")
+    return _answer(store.venue_feed(festival, venue))
+
+
+@bp.get("/passes/<feed_token>/agenda.ics")
+def agenda(feed_token):
+    pass_ = pass_for_feed_token(feed_token)  # by the token's SHA-256; 404 otherwise
+    return _answer(store.agenda_feed(pass_), public=False)

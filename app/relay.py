@@ -1,0 +1,187 @@
+"""The relay: committed outbox messages handed to RQ, after each commit and in a sweep.
+
+Domains only emit(); this module moves what they emitted into Redis without
+naming any worker code: it enqueues the dotted path DISPATCH_JOB with a job id
+derived from the message id, so a second hand-over of the same message (the
+after-commit relay and a sweep racing, two sweeps) is refused by RQ itself.
+
+A message is marked handed over (dispatched_at) only once RQ holds it. When
+Redis does not answer, the commit that emitted the message has already
+succeeded; the relay logs, pauses itself for a few seconds (so that a dead
+Redis host does not add a connect timeout to every request) and leaves the
+message to the sweep.
+"""
+import logging
+import time
+from datetime import timedelta
+
+import redis
+import sqlalchemy as sa
+from flask import current_app
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+from app.database import db, now_utc
+from app.outbox import OutboxMessage
+from app.queues import DEFAULT
+from app.redis_conn import connection
+
+log = logging.getLogger(__name__)
+
+DISPATCH_JOB = "workers.dispatch.handle_message"
+SWEEP_AGE = timedelta(seconds=5)  # younger messages are the after-commit relay's
+SWEEP_BATCH = 500
+# After a failure the after-commit relay leaves everything to the sweep for a while:
+# redis-py retries a refused connection for about 4 s, and no request should wait that
+# long more than once or twice a minute while Redis is down.
+PAUSE_AFTER_FAILURE = 30.0
+# The dispatch job only fans a message out into other jobs; it retries like them.
+DISPATCH_RETRY = (5, [10, 30, 60, 300, 900])
+_KEEP_RESULT = 600
+_KEEP_FAILURE = 30 * 24 * 3600
+
+_PAUSE_KEY = "thetsakan_relay_paused_until"
+
+
+def job_id_for(message_id):
+    return f"outbox-{message_id}"
+
+
+def hand_over(ids):
+    """Enqueue these outbox messages (committed, not yet handed over); return how many RQ now holds.
+
+    Safe to call twice for the same ids, from any process: RQ refuses a second
+    job with the same id, and a refused duplicate counts as held.
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return 0
+    # Only rows that really committed and are still waiting: an id emitted in a
+    # rolled-back savepoint, or already handed over, is skipped here.
+    with db.engine.connect() as conn:
+        pending = list(
+            conn.scalars(
+                sa.select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None))
+            )
+        )
+    if not pending:
+        return 0
+    queue = Queue(DEFAULT, connection=connection())
+    held, error = [], None
+    for message_id in pending:
+        try:
+            queue.enqueue_call(
+                DISPATCH_JOB,
+                kwargs={"message_id": message_id},
+                job_id=job_id_for(message_id),
+                unique=True,
+                retry=Retry(max=DISPATCH_RETRY[0], interval=DISPATCH_RETRY[1]),
+                result_ttl=_KEEP_RESULT,
+                failure_ttl=_KEEP_FAILURE,
+                description=f"outbox message {message_id}",
+            )
+        except DuplicateJobError:
+            pass  # RQ holds it already: a racing relay or sweep got there first
+        except (redis.exceptions.RedisError, OSError) as exc:
+            error = exc
+            break
+        held.append(message_id)
+    with db.engine.begin() as conn:
+        if held:
+            conn.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(held), OutboxMessage.dispatched_at.is_(None))
+                .values(dispatched_at=now_utc(), attempts=OutboxMessage.attempts + 1, last_error=None)
+            )
+        if error is not None:
+            failed = [i for i in pending if i not in set(held)]
+            conn.execute(
+                sa.update(OutboxMessage)
+                .where(OutboxMessage.id.in_(failed))
+                .values(attempts=OutboxMessage.attempts + 1, last_error=f"{type(error).__name__}: {error}"[:2000])
+            )
+    if error is not None:
+        raise error
+    return len(held)
+
+
+def sweep(older_than=SWEEP_AGE, limit=SWEEP_BATCH):
+    """Hand over what the after-commit relay left behind (Redis was down, the process died).
+
+    Returns the number handed over. Runs as a recurring job in the worker and
+    as `flask --app wsgi outbox sweep`.
+    """
+    cutoff = now_utc() - older_than
+    total = 0
+    last_id = 0
+    while True:
+        with db.engine.connect() as conn:
+            ids = list(
+                conn.scalars(
+                    sa.select(OutboxMessage.id)
+                    .where(
+                        OutboxMessage.dispatched_at.is_(None),
+                        OutboxMessage.created_at <= cutoff,
+                        OutboxMessage.id > last_id,
+                    )
+                    .order_by(OutboxMessage.id)
+                    .limit(limit)
+                )
+            )
+        if not ids:
+            return total
+        total += hand_over(ids)
+        last_id = ids[-1]
+
+
+def backlog():
+    """(undispatched count, oldest created_at or None): for the admin page and health."""
+    row = db.session.execute(
+        sa.select(sa.func.count(OutboxMessage.id), sa.func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.dispatched_at.is_(None)
+        )
+    ).one()
+    return row[0], row[1]
+
+
+def _paused():
+    return time.monotonic() < current_app.extensions.get(_PAUSE_KEY, 0.0)
+
+
+def _relay_after_commit(session):
+    ids = session.info.pop("outbox_ids", None)
+    if not ids or _paused():
+        return
+    try:
+        hand_over(ids)
+    except Exception as exc:  # noqa: BLE001 - the commit succeeded; the sweep delivers later
+        pause()
+        log.warning(
+            "outbox relay: %d message(s) left for the sweep (%s: %s)",
+            len(ids),
+            type(exc).__name__,
+            exc,
+            exc_info=not isinstance(exc, (redis.exceptions.RedisError, OSError, RuntimeError)),
+        )
+
+
+def _forget_after_rollback(session):
+    session.info.pop("outbox_ids", None)
+
+
+def pause(seconds=PAUSE_AFTER_FAILURE):
+    """Leave hand-overs to the sweep for a while (after a failure; tests that need a backlog)."""
+    current_app.extensions[_PAUSE_KEY] = time.monotonic() + seconds
+
+
+def resume():
+    """Let the after-commit relay try again at once (tests, and after an operator fixed Redis)."""
+    current_app.extensions.pop(_PAUSE_KEY, None)
+
+
+def install():
+    """Listen on every db.session; called once by create_app()."""
+    if not sa.event.contains(db.session, "after_commit", _relay_after_commit):
+        sa.event.listen(db.session, "after_commit", _relay_after_commit)
+        sa.event.listen(db.session, "after_rollback", _forget_after_rollback)
+

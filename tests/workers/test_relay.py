@@ -1,0 +1,194 @@
+"""The relay: committed outbox messages reach RQ once, after the commit or by the sweep."""
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+import sqlalchemy as sa
+from rq import Queue
+from rq.job import Job
+from rq.utils import import_attribute
+
+from app import relay
+from app.database import db
+from app.outbox import OutboxMessage, emit
+from app.queues import DEFAULT, FEEDS, MAIL
+from app.redis_conn import connection
+from tests.conftest import free_port
+from workers import dispatch, schedule
+
+
+def outbox_rows(app):
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(OutboxMessage.id, OutboxMessage.dispatched_at, OutboxMessage.last_error).order_by(OutboxMessage.id)
+        ).all()
+        db.session.remove()
+        return rows
+
+
+@pytest.fixture
+def outage(app):
+    """outage.start(): the app talks to a port where no Redis listens; outage.end(): back to the suite's."""
+    saved = connection(app)
+
+    class Outage:
+        def start(self):
+            # No client-side retries: the relay's behaviour is under test, not redis-py's backoff.
+            app.extensions["thetsakan_redis"] = redis.Redis(
+                host="127.0.0.1", port=free_port(), socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+            )
+
+        def end(self):
+            app.extensions["thetsakan_redis"] = saved
+            with app.app_context():
+                relay.resume()
+
+    outage = Outage()
+    outage.start()
+    yield outage
+    outage.end()
+
+
+def test_a_commit_hands_its_messages_to_rq_and_marks_them(app):
+    with app.app_context():
+        message = emit("programme.changed", festival_id=1)
+        db.session.commit()
+        job = Job.fetch(f"outbox-{message.id}", connection=connection())
+        assert job.func_name == "workers.dispatch.handle_message"
+        assert job.kwargs == {"message_id": message.id}
+        assert job.origin == DEFAULT
+        assert Queue(DEFAULT, connection=connection()).job_ids == [job.id]
+        db.session.remove()
+    [(_, dispatched_at, error)] = outbox_rows(app)
+    assert dispatched_at is not None and error is None
+
+
+def test_a_rollback_hands_over_nothing(app):
+    with app.app_context():
+        emit("programme.changed", festival_id=1)
+        db.session.rollback()
+        db.session.commit()
+        assert Queue(DEFAULT, connection=connection()).count == 0
+        db.session.remove()
+    assert outbox_rows(app) == []
+
+
+def test_a_second_hand_over_of_the_same_message_is_refused_by_rq(app):
+    with app.app_context():
+        message = emit("programme.changed", festival_id=1)
+        db.session.commit()
+        # Pretend the mark was lost: the sweep finds the row again and hands it over again.
+        db.session.execute(sa.update(OutboxMessage).values(dispatched_at=None))
+        db.session.commit()
+        assert relay.sweep(older_than=timedelta(0)) == 1  # RQ already holds it: counted as held
+        assert Queue(DEFAULT, connection=connection()).job_ids == [f"outbox-{message.id}"]
+        db.session.remove()
+    assert outbox_rows(app)[0][1] is not None
+
+
+def test_with_redis_down_the_commit_succeeds_and_the_sweep_delivers_later(app, outage, runner):
+    with app.app_context():
+        first = emit("programme.changed", festival_id=1).id
+        db.session.commit()  # the relay fails quietly: the write stands
+        second = emit("programme.changed", festival_id=2).id
+        db.session.commit()  # the relay is paused now: no second connect attempt
+        db.session.remove()
+    rows = outbox_rows(app)
+    assert [row[0] for row in rows] == [first, second]
+    assert all(row[1] is None for row in rows)
+    assert "ConnectionError" in rows[0][2]
+
+    failed = runner.invoke(args=["outbox", "sweep"])
+    assert failed.exit_code != 0 and "ConnectionError" in failed.output
+
+    outage.end()
+    result = runner.invoke(args=["outbox", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "handed over 2 message(s); 0 still waiting" in result.output
+    with app.app_context():
+        assert sorted(Queue(DEFAULT, connection=connection()).job_ids) == [f"outbox-{first}", f"outbox-{second}"]
+    assert all(row[1] is not None and row[2] is None for row in outbox_rows(app))
+
+
+def test_the_sweep_leaves_young_messages_to_the_after_commit_relay(app, outage):
+    with app.app_context():
+        emit("programme.changed", festival_id=1)
+        db.session.commit()
+        outage.end()
+        assert relay.sweep() == 0  # younger than SWEEP_AGE
+        db.session.execute(
+            sa.update(OutboxMessage).values(created_at=datetime.now(timezone.utc) - relay.SWEEP_AGE - timedelta(seconds=1))
+        )
+        db.session.commit()
+        assert relay.sweep() == 1
+        db.session.remove()
+
+
+def test_handle_message_fans_out_once_even_when_run_twice(app):
+    with app.app_context():
+        message = emit("session.moved", session_id=7, festival_id=3, changes={"starts_at": ["a", "b"]})
+        db.session.commit()
+        first = dispatch.handle_message(message.id)
+        second = dispatch.handle_message(message.id)
+        assert first == second == [
+            f"m{message.id}-notify_session_moved",
+            f"m{message.id}-replan_session",
+            f"m{message.id}-rebuild_festival",
+            f"m{message.id}-rebuild_session_agendas",
+        ]
+        conn = connection()
+        assert Queue(MAIL, connection=conn).job_ids == first[:2]
+        assert Queue(FEEDS, connection=conn).job_ids == first[2:]
+        job = Job.fetch(first[0], connection=conn)
+        assert job.kwargs == {"session_id": 7, "message_id": message.id}
+        assert job.retries_left == 5 and job.retry_intervals == [10, 30, 60, 300, 900]
+        feed_job = Job.fetch(first[2], connection=conn)
+        assert set(feed_job.kwargs) == {"festival_id", "since"}
+        db.session.remove()
+
+
+def test_a_message_that_lacks_a_field_fails_loudly(app):
+    with app.app_context():
+        message = emit("pass.created", festival_id=3)
+        db.session.commit()
+        with pytest.raises(KeyError, match="lacks pass_id"):
+            dispatch.handle_message(message.id)
+        db.session.remove()
+
+
+def test_every_topic_of_the_brief_has_an_entry_and_every_job_exists():
+    topics = {
+        "pass.created", "pass.cancelled", "pass.link_requested", "booking.confirmed", "booking.waitlisted",
+        "booking.promoted", "booking.cancelled", "session.moved", "session.cancelled", "programme.changed",
+        "scan.recorded", "report.requested", "import.requested",
+    }
+    assert topics <= set(dispatch.TOPICS)
+    for specs in dispatch.TOPICS.values():
+        for spec in specs:
+            assert callable(import_attribute(spec.func)), spec.func
+    for entry in schedule.RECURRING:
+        assert callable(import_attribute(entry.func)), entry.func
+
+
+def test_recurring_jobs_are_scheduled_once_per_slot_and_schedule_their_successor(app):
+    with app.app_context():
+        conn = connection()
+        first = schedule.ensure_recurring()
+        assert sorted(first) == sorted(entry.name for entry in schedule.RECURRING)
+        assert schedule.ensure_recurring() == []  # every next slot is held already
+        every = schedule.BY_NAME["outbox-sweep"].every
+        [job_id] = [i for i in Queue(DEFAULT, connection=conn).scheduled_job_registry.get_job_ids() if "outbox-sweep" in i]
+        slot = int(job_id.rsplit("-", 1)[1])
+        assert slot * every > time.time() - every  # the next slot, give or take the time this test took
+
+        emit("programme.changed", festival_id=1)
+        db.session.commit()
+        db.session.execute(sa.update(OutboxMessage).values(dispatched_at=None, created_at=datetime(2020, 1, 1, tzinfo=timezone.utc)))
+        db.session.commit()
+        assert schedule.run_recurring("outbox-sweep", slot) == 1  # it ran the sweep
+        scheduled = Queue(DEFAULT, connection=conn).scheduled_job_registry.get_job_ids()
+        assert f"recurring-outbox-sweep-{slot + 1}" in scheduled
+        db.session.remove()

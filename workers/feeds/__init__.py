@@ -1,0 +1,1 @@
+"""iCalendar feeds: built by workers when the programme or bookings change, served as stored."""

@@ -1,0 +1,1 @@
+"""Mail: confirmations, notices and reminders, each sent exactly once."""
