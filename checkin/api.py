@@ -65,8 +65,9 @@ def scan(data, checkpoint_id):
     checkpoint = checkpoint_for(user, checkpoint_id)
     outcome = scanning.scan_code(checkpoint, data["code"], user=user, device_id=data["device_id"],
                                  scanned_at=data["scanned_at"], direction=data["direction"], local_id=data["local_id"])
+    answer = scan_answer(outcome, checkpoint.festival)  # before the commit expires what it shows
     db.session.commit()
-    return scan_answer(outcome, checkpoint.festival)
+    return answer
 
 
 @blp.route("/checkpoints/<int:checkpoint_id>/scans/batch", methods=["POST"])
@@ -82,15 +83,17 @@ def scan_batch(data, checkpoint_id):
     user = current_principal()
     checkpoint = checkpoint_for(user, checkpoint_id)
     try:
-        pairs = scanning.scan_batch(checkpoint, data["scans"], user=user, device_id=data["device_id"])
+        answer = batch_answer(scanning.scan_batch(checkpoint, data["scans"], user=user, device_id=data["device_id"]),
+                              checkpoint.festival)
         db.session.commit()
     except IntegrityError:
         # The same upload arrived twice at once and the other copy stored first: answer from what it stored.
         db.session.rollback()
         checkpoint = checkpoint_for(user, checkpoint_id)
-        pairs = scanning.scan_batch(checkpoint, data["scans"], user=user, device_id=data["device_id"])
+        answer = batch_answer(scanning.scan_batch(checkpoint, data["scans"], user=user, device_id=data["device_id"]),
+                              checkpoint.festival)
         db.session.commit()
-    return batch_answer(pairs, checkpoint.festival)
+    return answer
 
 
 @blp.route("/festivals/<slug>/scanner-bundle", methods=["GET"])
@@ -143,7 +146,6 @@ def visit(data, manage_token):
     """A visitor's phone at a poster: a booth visit on the stamp card, or self check-in to a booked session."""
     pass_ = visits.pass_for_manage_token(manage_token)
     outcome, checkpoint = visits.visit(pass_, data["poster_code"])
-    db.session.commit()
     card = visits.stamp_card(pass_)
     target = checkpoint.booth or checkpoint.session
     answer = scan_answer(outcome, checkpoint.festival)
@@ -154,6 +156,7 @@ def visit(data, manage_token):
         stamps=card["count"],
         stamp_goal=card["goal"],
     )
+    db.session.commit()
     return answer
 
 

@@ -2,6 +2,7 @@
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.auth import ensure_city
 from app.database import db
@@ -21,7 +22,7 @@ def festival_by_slug(slug):
 
 
 def get_checkpoint(checkpoint_id):
-    checkpoint = db.session.get(Checkpoint, checkpoint_id)
+    checkpoint = db.session.get(Checkpoint, checkpoint_id, options=[joinedload(Checkpoint.festival)])
     if checkpoint is None:
         raise NotFound("checkpoint")
     return checkpoint

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -56,10 +57,12 @@ class _Verdict:
 def read_pass(code, festival_id):
     """(pass, refusal, detail): the pass behind a code, or why there is none to admit."""
     try:
-        parsed = pass_codes.verify(code, pass_codes.public_keys)
+        parsed = _verify(code)
     except pass_codes.InvalidCode as error:
         return None, INVALID, str(error)[:40]
-    pass_ = db.session.scalar(sa.select(Pass).where(Pass.public_id == parsed.public_id))
+    pass_ = db.session.scalars(
+        sa.select(Pass).options(joinedload(Pass.party)).where(Pass.public_id == parsed.public_id)
+    ).unique().first()
     if pass_ is None or pass_.festival_id != parsed.festival_id:
         return None, INVALID, "unknown_pass"
     if parsed.festival_id != festival_id:
@@ -70,6 +73,34 @@ def read_pass(code, festival_id):
     if parsed.serial < pass_.serial:
         return pass_, CANCELLED, "serial_revoked"
     return pass_, None, ""
+
+
+# Public keys by festival id, kept per process: keys are only ever added, so a code that fails
+# against the cached keys is checked once more against the database before it is called invalid.
+_public_keys = {}
+
+
+def _verify(code):
+    def cached(festival_id):
+        keys = _public_keys.get(festival_id)
+        if keys is None:
+            keys = _public_keys[festival_id] = pass_codes.public_keys(festival_id)
+        return keys
+
+    def fresh(festival_id):
+        keys = pass_codes.public_keys(festival_id)
+        if keys:
+            _public_keys[festival_id] = keys
+        else:
+            _public_keys.pop(festival_id, None)  # no such festival: forged ids do not fill the cache
+        return keys
+
+    try:
+        return pass_codes.verify(code, cached)
+    except pass_codes.InvalidCode as error:
+        if str(error) != "signature":
+            raise
+        return pass_codes.verify(code, fresh)
 
 
 def scan_code(checkpoint, code, *, user=None, device_id="", scanned_at=None, direction=IN, source=STAFF_SOURCE,
@@ -191,27 +222,23 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
 
 
 def _lock_admission(checkpoint, pass_):
-    """The (checkpoint, pass) row, made if missing, locked until the transaction ends.
+    """The (checkpoint, pass) row, made if missing, locked until the transaction ends: one statement.
 
-    INSERT .. ON CONFLICT DO NOTHING waits for a concurrent insert of the same key
-    on PostgreSQL and takes the database's write lock on SQLite; SELECT .. FOR
-    UPDATE then holds the row on PostgreSQL. Either way the second of two
+    INSERT .. ON CONFLICT DO UPDATE .. RETURNING either inserts the row or locks the
+    existing one (PostgreSQL: a row lock, waiting for a concurrent insert of the same
+    key to commit; SQLite: the database's write lock). Either way the second of two
     simultaneous scans sees the first one's admission.
     """
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    db.session.execute(
-        insert(Admission)
-        .values(checkpoint_id=checkpoint.id, pass_id=pass_.id, festival_id=checkpoint.festival_id,
-                walk_in=False, party_size=0, inside=False, created_at=now_utc())
-        .on_conflict_do_nothing(index_elements=["checkpoint_id", "pass_id"])
+    statement = insert(Admission).values(
+        checkpoint_id=checkpoint.id, pass_id=pass_.id, festival_id=checkpoint.festival_id,
+        walk_in=False, party_size=0, inside=False, created_at=now_utc(),
     )
-    return db.session.scalar(
-        sa.select(Admission)
-        .where(Admission.checkpoint_id == checkpoint.id, Admission.pass_id == pass_.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
+    statement = statement.on_conflict_do_update(
+        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": statement.excluded.checkpoint_id}
+    ).returning(Admission)
+    return db.session.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
 def _judge(checkpoint, pass_, admission, scanned_at, direction, source):

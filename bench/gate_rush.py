@@ -1,0 +1,208 @@
+"""Gate rush: 16 scanners admitting distinct passes at one gate, through gunicorn and PostgreSQL, for 30 s;
+then the same with 10% of scans repeating a pass already admitted. Throughput and p50/p95/p99 of
+POST /api/v1/checkpoints/{id}/scans, as a ratio to the floor endpoint measured in the same run.
+
+    .venv/bin/python -m bench.gate_rush         (GATE_RUSH_SECONDS, default 30; BENCH_CONNECTIONS, default 16)
+
+After the run it checks the database: every pass scanned was admitted exactly once.
+"""
+import hashlib
+import http.client
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import date
+from random import Random
+
+import sqlalchemy as sa
+
+from app.database import db, now_utc
+from app.users import create_user, issue_token
+from bench.harness import WRK_SCRIPT, Result, Stack, report
+from checkin.checkpoints import create_checkpoint
+from checkin.models import Scan
+from events.models import City, Festival
+from registrations import pass_codes
+from registrations.models import Pass
+
+SECONDS = float(os.environ.get("GATE_RUSH_SECONDS", "30"))
+PASSES = int(os.environ.get("GATE_RUSH_PASSES", "40000"))
+
+RUSH_LUA = r"""
+local counter = 0
+function setup(thread)
+  thread:set("id", counter)
+  counter = counter + 1
+end
+
+function init(args)
+  codes = {}
+  for line in io.lines(args[1]) do codes[#codes + 1] = line end
+  dup, nthreads, token, path = tonumber(args[2]), tonumber(args[3]), args[4], args[5]
+  step, used = 0, {}
+  math.randomseed(2027 + id)
+end
+
+function request()
+  local code
+  if #used > 0 and math.random() < dup then
+    code = used[math.random(#used)]
+  else
+    local index = id + step * nthreads + 1
+    step = step + 1
+    if index > #codes then io.stderr:write("gate_rush: out of distinct passes\n"); index = ((index - 1) % #codes) + 1 end
+    code = codes[index]
+    used[#used + 1] = code
+  end
+  return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token},
+                    '{"code":"' .. code .. '","device_id":"bench-' .. id .. '"}')
+end
+"""
+
+
+def seed(passes):
+    """A published festival with one gate, a staff token and `passes` signed pass codes."""
+    city = City(slug="bench-gate-city", name_th="เมืองทดสอบ", name_en="Bench city")
+    db.session.add(city)
+    db.session.flush()
+    festival = Festival(slug="bench-gate-rush", city_id=city.id, name_th="เทศกาลทดสอบประตู", name_en="Gate rush",
+                        starts_on=date(2027, 8, 22), ends_on=date(2027, 8, 23), status="published")
+    db.session.add(festival)
+    db.session.flush()
+    gate = create_checkpoint(festival, name="Main gate", kind="gate")
+    token = issue_token(create_user("gate-staff@bench.example", "staff", city_id=city.id))
+    key = pass_codes.festival_key(festival.id)
+    codes, rows, at = [], [], now_utc()
+    for n in range(passes):
+        public_id = pass_codes.new_public_id()
+        manage, feed = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        rows.append(dict(
+            festival_id=festival.id, public_id=public_id, serial=1, manage_token=manage,
+            manage_token_hash=hashlib.sha256(manage.encode()).hexdigest(), feed_token=feed,
+            feed_token_hash=hashlib.sha256(feed.encode()).hexdigest(), name=f"Visitor {n}",
+            email=f"visitor{n}@bench.example", phone="", age_group="adult", locale="th", status="active",
+            consent_version="bench", consent_locale="th", consent_text_sha256="0" * 64, consent_at=at, created_at=at,
+        ))
+        codes.append(pass_codes.encode(festival.id, public_id, 1, key.private_key))
+    for start in range(0, len(rows), 5000):
+        db.session.execute(sa.insert(Pass), rows[start:start + 5000])
+    return {"token": token, "gate_id": gate.id, "codes": codes}
+
+
+def outcome(gate_id):
+    """Scans by result, and whether any pass was admitted twice."""
+    by_result = dict(db.session.execute(
+        sa.select(Scan.result, sa.func.count()).where(Scan.checkpoint_id == gate_id).group_by(Scan.result)).all())
+    twice = db.session.scalar(sa.select(sa.func.count()).select_from(
+        sa.select(Scan.pass_id).where(Scan.checkpoint_id == gate_id, Scan.result == "admitted")
+        .group_by(Scan.pass_id).having(sa.func.count() > 1).subquery()))
+    return by_result, twice
+
+
+def rush(stack, seeded, codes, duplicates, label):
+    path = f"/api/v1/checkpoints/{seeded['gate_id']}/scans"
+    if shutil.which("wrk"):
+        return _rush_wrk(stack, path, seeded["token"], codes, duplicates, label)
+    return _rush_threads(stack, path, seeded["token"], codes, duplicates, label)
+
+
+def _rush_wrk(stack, path, token, codes, duplicates, label):
+    threads = 2
+    with tempfile.TemporaryDirectory() as tmp:
+        codes_file, script = os.path.join(tmp, "codes.txt"), os.path.join(tmp, "rush.lua")
+        with open(codes_file, "w") as out:
+            out.write("\n".join(codes) + "\n")
+        with open(script, "w") as out:
+            out.write(RUSH_LUA + WRK_SCRIPT)
+        run = subprocess.run(
+            ["wrk", "-t", str(threads), "-c", str(stack.connections), "-d", f"{int(SECONDS)}s", "--timeout", "10s",
+             "-s", script, stack.base_url + path, "--", codes_file, str(duplicates), str(threads), token, path],
+            capture_output=True, text=True, check=True, timeout=SECONDS + 60,
+        )
+    if "out of distinct passes" in run.stderr:
+        raise SystemExit("gate_rush: more scans than seeded passes: raise GATE_RUSH_PASSES")
+    line = next(line for line in run.stdout.splitlines() if line.startswith("BENCH_JSON "))
+    data = json.loads(line[len("BENCH_JSON "):])
+    duration = data["duration_us"] / 1e6
+    return Result(
+        label=label, path=path, requests=data["requests"], seconds=round(duration, 2),
+        rps=round(data["requests"] / duration, 1), p50_ms=round(data["p50_us"] / 1000, 2),
+        p95_ms=round(data["p95_us"] / 1000, 2), p99_ms=round(data["p99_us"] / 1000, 2),
+        errors=data["errors"], non_2xx=data["non_2xx"],
+        kb_per_response=round(data["bytes"] / max(1, data["requests"]) / 1024, 1), driver="wrk",
+    )
+
+
+def _rush_threads(stack, path, token, codes, duplicates, label):
+    """Without wrk: 16 threads, each with a keep-alive connection, taking distinct codes from one list."""
+    latencies, failures, lock = [], [0, 0], threading.Lock()
+    remaining = iter(codes)
+    stop_at = time.monotonic() + SECONDS
+    port = int(stack.base_url.rsplit(":", 1)[1])
+
+    def scanner(n):
+        random, used, mine = Random(2027 + n), [], []
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        while time.monotonic() < stop_at:
+            if used and random.random() < duplicates:
+                code = random.choice(used)
+            else:
+                with lock:
+                    code = next(remaining)
+                used.append(code)
+            started = time.perf_counter()
+            try:
+                conn.request("POST", path, json.dumps({"code": code, "device_id": f"bench-{n}"}), headers)
+                answer = conn.getresponse()
+                answer.read()
+            except OSError:
+                failures[0] += 1
+                conn.close()
+                continue
+            mine.append(time.perf_counter() - started)
+            if answer.status != 200:
+                failures[1] += 1
+        with lock:
+            latencies.extend(mine)
+
+    began = time.monotonic()
+    workers = [threading.Thread(target=scanner, args=(n,)) for n in range(stack.connections)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    duration = time.monotonic() - began
+    latencies.sort()
+
+    def pct(p):
+        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000, 2)
+
+    return Result(label=label, path=path, requests=len(latencies), seconds=round(duration, 2),
+                  rps=round(len(latencies) / duration, 1), p50_ms=pct(50), p95_ms=pct(95), p99_ms=pct(99),
+                  errors=failures[0], non_2xx=failures[1], kb_per_response=0.0, driver="python-threads")
+
+
+def run(stack):
+    seeded = stack.seed(seed, PASSES)
+    half = len(seeded["codes"]) // 2
+    floor = stack.floor(seconds=SECONDS)
+    distinct = rush(stack, seeded, seeded["codes"][:half], 0.0, "scan: distinct passes")
+    repeated = rush(stack, seeded, seeded["codes"][half:], 0.1, "scan: 10% duplicates")
+    rows = report([floor, distinct, repeated],
+                  title=f"gate rush: {stack.connections} scanners, {SECONDS:.0f} s each, one gate")
+    by_result, twice = stack.seed(outcome, seeded["gate_id"])
+    print(f"   stored scans by result: {by_result}; passes admitted twice: {twice}")
+    if twice:
+        raise SystemExit("gate_rush: a pass was admitted twice")
+    return {"rows": rows, "scans_by_result": by_result}
+
+
+if __name__ == "__main__":
+    with Stack() as running:
+        run(running)
