@@ -14,6 +14,7 @@ import registrations.api
 import registrations.models  # noqa: F401
 import registrations.views
 import reports.api
+import reports.models  # noqa: F401
 import reports.views
 import workers.cli
 import workers.models  # noqa: F401

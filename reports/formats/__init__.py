@@ -1,0 +1,1 @@
+"""Writers: the same tables as CSV (zip), XLSX and PDF."""

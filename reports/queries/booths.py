@@ -1,0 +1,109 @@
+"""Booths: visits (admitted scans at a booth's checkpoints), unique visitors, and visits by age group."""
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from checkin.models import ADMITTED, BOOTH, IN, Checkpoint, Scan
+from events.models import Booth
+from events.vocabulary import AGE_GROUPS
+from registrations.models import Pass
+from reports.tables import INT, TEXT, Column, Table, WordTitle, in_order
+
+
+def _visits(scope):
+    return (
+        sa.select(Checkpoint.booth_id.label("booth_id"), Scan.pass_id, Scan.party_size)
+        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
+        .where(
+            Scan.festival_id == scope.festival_id,
+            Checkpoint.kind == BOOTH,
+            Checkpoint.booth_id.is_not(None),
+            Scan.result == ADMITTED,
+            Scan.direction == IN,
+            Scan.pass_id.is_not(None),
+        )
+        .subquery()
+    )
+
+
+def booths(scope):
+    """Every booth, busiest first: rank, visits, unique visitors, people."""
+    visits = _visits(scope)
+    statement = (
+        sa.select(
+            Booth.id,
+            Booth.code,
+            Booth.name_th,
+            Booth.name_en,
+            Booth.exhibitor,
+            sa.func.count(visits.c.pass_id).label("visits"),
+            sa.func.count(sa.distinct(visits.c.pass_id)).label("visitors"),
+            sa.func.coalesce(sa.func.sum(visits.c.party_size), 0).label("people"),
+        )
+        .outerjoin(visits, visits.c.booth_id == Booth.id)
+        .where(Booth.festival_id == scope.festival_id)
+        .group_by(Booth.id, Booth.code, Booth.name_th, Booth.name_en, Booth.exhibitor)
+        .order_by(sa.desc("visits"), sa.desc("visitors"), Booth.code, Booth.id)
+    )
+    rows = [
+        (rank, row.code, row.name_th, row.name_en, row.exhibitor, row.visits, row.visitors, int(row.people))
+        for rank, row in enumerate(scope.rows(statement), start=1)
+    ]
+    return Table(
+        "booths",
+        _l("Booths, busiest first"),
+        (
+            Column("rank", _l("Rank"), INT, 6),
+            Column("code", _l("Booth"), TEXT, 8),
+            Column("name_th", _l("Name (Thai)"), TEXT, 36),
+            Column("name_en", _l("Name (English)"), TEXT, 32),
+            Column("exhibitor", _l("Exhibitor"), TEXT, 24),
+            Column("visits", _l("Visits")),
+            Column("visitors", _l("Unique visitors")),
+            Column("people", _l("People")),
+        ),
+        rows,
+    )
+
+
+def by_age_group(scope):
+    """Visits at each booth by the pass holder's age group, in booth-number order, with a total row."""
+    visits = _visits(scope)
+    counts = {}
+    groups = set()
+    for booth_id, age_group, n in scope.rows(
+        sa.select(visits.c.booth_id, Pass.age_group, sa.func.count())
+        .join(Pass, Pass.id == visits.c.pass_id)
+        .group_by(visits.c.booth_id, Pass.age_group)
+    ):
+        counts[(booth_id, age_group)] = n
+        groups.add(age_group)
+    order = in_order(groups, AGE_GROUPS)
+    booth_rows = scope.rows(
+        sa.select(Booth.id, Booth.code, Booth.name_th, Booth.name_en)
+        .where(Booth.festival_id == scope.festival_id)
+        .order_by(Booth.code, Booth.id)
+    )
+    rows = []
+    for booth in booth_rows:
+        per_group = [counts.get((booth.id, group), 0) for group in order]
+        rows.append((booth.code, booth.name_th, booth.name_en, *per_group, sum(per_group)))
+    totals = [sum(row[3 + i] for row in rows) for i in range(len(order))]
+    rows.append(("", "รวม", "Total", *totals, sum(totals)))
+    return Table(
+        "booth_visits_by_age_group",
+        _l("Booth visits by age group of the pass holder"),
+        (
+            Column("code", _l("Booth"), TEXT, 8),
+            Column("name_th", _l("Name (Thai)"), TEXT, 36),
+            Column("name_en", _l("Name (English)"), TEXT, 32),
+            *(Column(group, WordTitle(group), INT, 14) for group in order),
+            Column("visits", _l("Visits")),
+        ),
+        rows,
+    )
+
+
+def unique_visitors(scope):
+    visits = _visits(scope)
+    visits_n, visitors = scope.rows(sa.select(sa.func.count(visits.c.pass_id), sa.func.count(sa.distinct(visits.c.pass_id))))[0]
+    return {"booth_visits": visits_n, "booth_visitors": visitors}
