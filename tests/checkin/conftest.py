@@ -154,6 +154,11 @@ def world(make_city, make_festival, make_session, make_user, make_checkpoint, ma
     )
 
 
+def tamper(code, index=100):
+    """The code with one character changed inside the signature (the last character carries padding bits)."""
+    return code[:index] + ("A" if code[index] != "A" else "B") + code[index + 1:]
+
+
 def scan(client, checkpoint_id, code, headers, **fields):
     return client.post(f"/api/v1/checkpoints/{checkpoint_id}/scans", json={"code": code, "device_id": "test", **fields},
                        headers=headers)

@@ -9,7 +9,7 @@ from app.outbox import messages
 from checkin.models import Admission, Scan
 from registrations import pass_codes
 from registrations.models import Pass
-from tests.checkin.conftest import SESSION_START, scan
+from tests.checkin.conftest import SESSION_START, scan, tamper
 from tests.conftest import bearer
 
 
@@ -48,15 +48,10 @@ def test_a_pass_is_admitted_once_then_already_admitted_with_the_first_time(app, 
     ]
 
 
-def flip(code, index):
-    replacement = "A" if code[index] != "A" else "B"
-    return code[:index] + replacement + code[index + 1:]
-
-
 def test_tampered_truncated_and_unreadable_codes_are_invalid_and_stored(app, client, world, make_pass):
     made = make_pass(world.festival_id)
-    tampered_signature = flip(made.code, 100)
-    tampered_payload = flip(made.code, 12)  # inside the public id: a different pass, unsigned
+    tampered_signature = tamper(made.code, 100)
+    tampered_payload = tamper(made.code, 12)  # inside the public id: a different pass, unsigned
     for code in (tampered_signature, tampered_payload, made.code[:-1], made.code[:60], "HELLO", "", "ก" * 127):
         answer = scan(client, world.gate_id, code, world.staff)
         assert answer.status_code == 200, code
