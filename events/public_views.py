@@ -1,11 +1,28 @@
 """The pages every visitor sees first: the festival list and a festival's programme."""
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.auth import current_principal
 from app.database import now_utc
 from app.i18n import today_in
 from events import services
 from events.programme_page import by_stage, by_time, parse_choice, split_festivals
+
+
+def card_words():
+    """The words every session card repeats, looked up once per page rather than once per card."""
+    return {
+        "cancelled": _("Cancelled"),
+        "language": _("Language"),
+        "with_": _("With"),
+        "all_ages": _("All ages"),
+        "about": _("About this session"),
+        "book": _("Book"),
+        "full": _("Full — join the waitlist"),
+        "waitlist": _("Join the waitlist"),
+        "closed": _("Booking closed"),
+        "open": _("Open to all, no booking needed"),
+    }
 
 
 def festival_list():
@@ -32,6 +49,7 @@ def festival_programme(slug):
         may_edit=user is not None and user.role in ("organiser", "admin") and user.may_act_in(festival.city_id),
         feed_host=request.host,
         now=now_utc(),
+        T=card_words(),
         over=festival.ends_on < today_in(festival.timezone),
         here=url_for("events.festival_programme", slug=festival.slug),
     )

@@ -21,21 +21,16 @@ console_views.register(bp)
 import_views.register(bp)
 
 
-def short_word(value):
-    """A label without its parenthetical note, for chips: "Children (under 13)" -> "Children"."""
-    return label(value, current_locale()).split(" (")[0]
-
-
-def weekday(day):
-    return format_date(day, "EEEE", locale=current_locale())
-
-
 @bp.context_processor
 def vocabulary():
+    # The locale once per page: a day of a big festival renders hundreds of labels.
+    locale = current_locale()
     return {
-        "word": lambda value: label(value, current_locale()),
-        "short_word": short_word,
-        "weekday": weekday,
+        "L": locale,
+        "word": lambda value: label(value, locale),
+        # Chips drop the label's note: "Children (under 13)" -> "Children".
+        "short_word": lambda value: label(value, locale).split(" (")[0],
+        "weekday": lambda day: format_date(day, "EEEE", locale=locale),
         "seat_state": seat_state,
         "host_names": host_names,
         "service_message": translate_message,
