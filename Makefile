@@ -39,4 +39,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run_all
 
 clean:
-	rm -rf $(VENV) instance node_modules app/static/build
+	rm -rf $(VENV) instance node_modules app/static/build checkin/static/build

@@ -8,27 +8,10 @@ import sqlalchemy as sa
 from app.database import db, now_utc
 from checkin.models import SESSION, Admission, Checkpoint
 from checkin.checkpoints import list_checkpoints
+from checkin.presenters import checkpoint_json, iso
 from events.models import ProgrammeSession
 from registrations import pass_codes
 from registrations.models import CONFIRMED, PASS_ACTIVE, WAITLISTED, Booking, Pass, PartyMember
-
-
-def _iso(dt, festival):
-    return dt.astimezone(festival.zone).isoformat() if dt is not None else None
-
-
-def checkpoint_json(checkpoint):
-    festival = checkpoint.festival
-    return {
-        "id": checkpoint.id,
-        "name": checkpoint.name,
-        "kind": checkpoint.kind,
-        "session_id": checkpoint.session_id,
-        "booth_id": checkpoint.booth_id,
-        "opens_at": _iso(checkpoint.opens_at, festival),
-        "closes_at": _iso(checkpoint.closes_at, festival),
-        "counts_exits": checkpoint.counts_exits,
-    }
 
 
 def scanner_bundle(festival):
@@ -62,7 +45,7 @@ def scanner_bundle(festival):
         by_session.setdefault(str(session_id), {})[public_id.hex()] = status
     by_checkpoint = {str(c.id): {} for c in checkpoints}
     for checkpoint_id, public_id, first, inside in admitted:
-        by_checkpoint[str(checkpoint_id)][public_id.hex()] = {"first_scanned_at": _iso(first, festival), "inside": inside}
+        by_checkpoint[str(checkpoint_id)][public_id.hex()] = {"first_scanned_at": iso(first, festival), "inside": inside}
     body = {
         "festival": {
             "id": festival.id,
@@ -90,7 +73,7 @@ def scanner_bundle(festival):
         "admitted": by_checkpoint,
     }
     etag = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    body["generated_at"] = _iso(now_utc(), festival)
+    body["generated_at"] = iso(now_utc(), festival)
     body["version"] = etag
     return body, etag
 
@@ -118,8 +101,8 @@ def _sessions(checkpoints):
             "capacity": s.capacity,
             "seats_confirmed": s.seats_confirmed,
             "walk_ins": int(walk_ins.get(s.id) or 0),
-            "starts_at": _iso(s.starts_at, s.festival),
-            "ends_at": _iso(s.ends_at, s.festival),
+            "starts_at": iso(s.starts_at, s.festival),
+            "ends_at": iso(s.ends_at, s.festival),
         }
         for s in sessions
     }

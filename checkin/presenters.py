@@ -1,5 +1,4 @@
 """Outcomes as JSON-ready values: times in the festival's zone, the pass as a staff member sees it."""
-from checkin.bundle import checkpoint_json
 from checkin.posters import POSTER_KINDS, poster_url
 
 MESSAGES = {
@@ -16,6 +15,20 @@ MESSAGES = {
 
 def iso(dt, festival):
     return dt.astimezone(festival.zone).isoformat() if dt is not None else None
+
+
+def checkpoint_json(checkpoint):
+    festival = checkpoint.festival
+    return {
+        "id": checkpoint.id,
+        "name": checkpoint.name,
+        "kind": checkpoint.kind,
+        "session_id": checkpoint.session_id,
+        "booth_id": checkpoint.booth_id,
+        "opens_at": iso(checkpoint.opens_at, festival),
+        "closes_at": iso(checkpoint.closes_at, festival),
+        "counts_exits": checkpoint.counts_exits,
+    }
 
 
 def shown_pass(pass_):
