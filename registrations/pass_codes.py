@@ -94,6 +94,10 @@ def parse(code):
         raise InvalidCode("encoding") from error
     if len(raw) != PAYLOAD_BYTES + SIGNATURE_BYTES:
         raise InvalidCode("length")
+    # The last character carries 3 padding bits that decoding ignores; a code is valid
+    # only in its one canonical spelling, so that every altered character is refused.
+    if base64.b32encode(raw).decode().rstrip("=") != text:
+        raise InvalidCode("encoding")
     payload, signature = raw[:PAYLOAD_BYTES], raw[PAYLOAD_BYTES:]
     version, festival_id, public_id, serial = _LAYOUT.unpack(payload)
     if version != VERSION:

@@ -104,3 +104,12 @@ def test_the_payload_carries_no_personal_data():
     parsed, payload, _signature = pass_codes.parse(code)
     assert len(payload) == 15  # version, festival, random public id, serial: nothing else fits
     assert parsed.public_id != b"\x00" * 8
+
+
+def test_the_padding_bits_of_the_last_character_cannot_be_altered():
+    code = a_code()
+    last = ALPHABET.index(code[-1])
+    # Flip each of the three low bits, which base32 decoding alone would ignore.
+    for bit in (1, 2, 4):
+        altered = code[:-1] + ALPHABET[last ^ bit]
+        assert refused(altered)
