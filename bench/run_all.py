@@ -9,6 +9,7 @@ import json
 import pkgutil
 import sys
 import time
+import traceback
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -31,18 +32,24 @@ def main(selected=None):
     chosen = [(name, module) for name, module in modules() if not selected or name in selected]
     print(f"bench: {', '.join(name for name, _ in chosen)}; {settings()['seconds']:.0f} s per measurement, "
           f"{settings()['connections']} connections, gunicorn -w 2 gthread")
-    results = {}
+    results, failed = {}, []
     with Stack() as stack:
         for name, module in chosen:
             began = time.monotonic()
-            results[name] = module.run(stack)
+            try:
+                results[name] = module.run(stack)
+            except Exception as error:  # noqa: BLE001 - one broken bench must not hide the others' figures
+                failed.append(name)
+                print(f"   {name} FAILED: {type(error).__name__}: {error}")
+                traceback.print_exc()
             print(f"   ({name}: {time.monotonic() - began:.0f} s)")
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     (out / f"{stamp}.json").write_text(json.dumps(results, indent=2))
-    return results
+    return results, failed
 
 
 if __name__ == "__main__":
-    main(set(sys.argv[1:]) or None)
+    _, broken = main(set(sys.argv[1:]) or None)
+    sys.exit(1 if broken else 0)

@@ -60,7 +60,8 @@ def test_a_festival_slug_defaults_to_the_english_name_and_year(client, world):
     assert answer.get_json()["slug"] == "bangkok-learning-festival-2027"
 
 
-def test_an_organiser_of_another_city_is_refused_every_write(client, world):
+def test_an_organiser_of_another_city_is_refused_every_write(client, world, make_session):
+    session_id = make_session(world.festival_id)
     other = world.chiang_mai_organiser
     created = client.post("/api/v1/festivals", json=festival_payload(), headers=other)
     assert created.status_code == 403 and created.get_json()["code"] == "forbidden"
@@ -72,6 +73,8 @@ def test_an_organiser_of_another_city_is_refused_every_write(client, world):
                                                               "starts_at": "2027-08-22T10:00:00+07:00",
                                                               "ends_at": "2027-08-22T11:00:00+07:00"}),
         ("patch", f"/api/v1/venues/{world.stage_id}", {"name_en": "Renamed"}),
+        ("patch", f"/api/v1/sessions/{session_id}", {"title_en": "Mine"}),
+        ("delete", f"/api/v1/sessions/{session_id}", None),
     ]
     for method, path, body in writes:
         answer = getattr(client, method)(path, json=body, headers=other)
