@@ -21,6 +21,7 @@ from checkin.schemas import (
 )
 
 blp = Blueprint("checkin_api", __name__, description="Checkpoints and scans")
+BEARER = [{"bearerAuth": []}]
 
 
 def _festival_for(slug):
@@ -31,6 +32,7 @@ def _festival_for(slug):
 
 @blp.route("/festivals/<slug>/checkpoints", methods=["GET"])
 @require_roles("organiser", "staff")
+@blp.doc(security=BEARER)
 @blp.response(200, CheckpointOut(many=True))
 def list_checkpoints(slug):
     """A festival's gates, session doors and booths (organisers and staff of its city)."""
@@ -39,6 +41,7 @@ def list_checkpoints(slug):
 
 @blp.route("/festivals/<slug>/checkpoints", methods=["POST"])
 @require_roles("organiser")
+@blp.doc(security=BEARER)
 @blp.arguments(CheckpointIn)
 @blp.response(201, CheckpointOut)
 def create_checkpoint(data, slug):
@@ -50,6 +53,7 @@ def create_checkpoint(data, slug):
 
 @blp.route("/checkpoints/<int:checkpoint_id>", methods=["GET"])
 @require_roles("organiser", "staff")
+@blp.doc(security=BEARER)
 @blp.response(200, CheckpointOut)
 def get_checkpoint(checkpoint_id):
     return checkpoint_answer(checkpoint_for(current_principal(), checkpoint_id))
@@ -57,6 +61,7 @@ def get_checkpoint(checkpoint_id):
 
 @blp.route("/checkpoints/<int:checkpoint_id>/scans", methods=["POST"])
 @require_roles(*SCANNING_ROLES)
+@blp.doc(security=BEARER)
 @blp.arguments(ScanIn)
 @blp.response(200, ScanOut)
 def scan(data, checkpoint_id):
@@ -72,6 +77,7 @@ def scan(data, checkpoint_id):
 
 @blp.route("/checkpoints/<int:checkpoint_id>/scans/batch", methods=["POST"])
 @require_roles(*SCANNING_ROLES)
+@blp.doc(security=BEARER)
 @blp.arguments(BatchIn)
 @blp.response(200, BatchOut)
 def scan_batch(data, checkpoint_id):
@@ -98,6 +104,7 @@ def scan_batch(data, checkpoint_id):
 
 @blp.route("/festivals/<slug>/scanner-bundle", methods=["GET"])
 @require_roles(*SCANNING_ROLES)
+@blp.doc(security=BEARER)
 @blp.doc(responses={"200": {"description": "keys, revocations, bookings per session, checkpoints; ETag"},
                     "304": {"description": "unchanged since If-None-Match"}})
 def bundle(slug):
@@ -111,6 +118,7 @@ def bundle(slug):
 
 @blp.route("/festivals/<slug>/checkin-stats", methods=["GET"])
 @require_roles("organiser", "city-team")
+@blp.doc(security=BEARER)
 def checkin_stats(slug):
     """Live counters: admitted per checkpoint, inside now at gates, attendance against bookings per session."""
     return stats.checkin_stats(_festival_for(slug))
@@ -118,6 +126,7 @@ def checkin_stats(slug):
 
 @blp.route("/checkpoints/<int:checkpoint_id>/poster", methods=["GET"])
 @require_roles("organiser")
+@blp.doc(security=BEARER)
 @blp.doc(responses={"200": {"description": "A4 PDF", "content": {"application/pdf": {}}}})
 def poster(checkpoint_id):
     """The printable A4 poster (Thai and English) that visitors scan with their phones."""
@@ -129,6 +138,7 @@ def poster(checkpoint_id):
 
 @blp.route("/checkpoints/<int:checkpoint_id>/poster/rotate", methods=["POST"])
 @require_roles("organiser")
+@blp.doc(security=BEARER)
 @blp.response(200, CheckpointOut)
 def rotate_poster(checkpoint_id):
     """A new poster code: every printed or photographed copy of the old one is refused (poster_retired)."""
@@ -176,6 +186,7 @@ def pair_device(data):
 
 @blp.route("/festivals/<slug>/scanner-pairings", methods=["POST"])
 @require_roles("organiser")
+@blp.doc(security=BEARER)
 def new_pairing(slug):
     """A one-time pairing code (and the /scan address to put in a QR) for the caller's own scanning."""
     festival = _festival_for(slug)
@@ -186,6 +197,7 @@ def new_pairing(slug):
 
 @blp.route("/scanner/festivals", methods=["GET"])
 @require_roles(*SCANNING_ROLES)
+@blp.doc(security=BEARER)
 def scanner_festivals():
     """The festivals the caller may scan at (their city's; an admin's: all)."""
     user = current_principal()
