@@ -149,7 +149,18 @@ def _paused():
 
 
 def _relay_after_commit(session):
+    # The session still holds its pooled connection here, and hand_over() takes another:
+    # a burst of requests larger than the pool would then hold every connection while
+    # each waits for a second one. Hand over once the transaction has given its back.
     ids = session.info.pop("outbox_ids", None)
+    if ids:
+        session.info.setdefault("outbox_committed", []).extend(ids)
+
+
+def _relay_after_transaction_end(session, transaction):
+    if transaction.parent is not None:
+        return
+    ids = session.info.pop("outbox_committed", None)
     if not ids or _paused():
         return
     try:
@@ -183,5 +194,6 @@ def install():
     """Listen on every db.session; called once by create_app()."""
     if not sa.event.contains(db.session, "after_commit", _relay_after_commit):
         sa.event.listen(db.session, "after_commit", _relay_after_commit)
+        sa.event.listen(db.session, "after_transaction_end", _relay_after_transaction_end)
         sa.event.listen(db.session, "after_rollback", _forget_after_rollback)
 
