@@ -232,11 +232,12 @@ def promote_waitlist(session, now=None):
 def book(pass_id, session_id, seats=None, now=None):
     """Book seats in a session for a pass: confirmed if they fit, else waitlisted."""
     pass_ = lock_pass(pass_id)
-    session = lock_session(session_id)
-    now = now or now_utc()  # read under the lock: arrival order is lock order
     if not pass_.is_active:
         raise DomainError("pass_cancelled", "This pass is cancelled.", status=409)
-    _ensure_bookable(pass_, session, now)
+    # What concerns only this pass is checked under the pass's lock; the session's lock
+    # is taken last and held for as short a time as possible.
+    session = find_session(session_id)
+    _ensure_bookable(pass_, session, now or now_utc())
     party_size = pass_.party_size
     seats = party_size if seats is None else seats
     if not 1 <= seats <= party_size:
@@ -247,6 +248,9 @@ def book(pass_id, session_id, seats=None, now=None):
             "already_booked", "This pass has booked this session already.", status=409, booking_id=existing.id
         )
     _ensure_no_clash(pass_.id, session)
+    session = lock_session(session_id)
+    now = now or now_utc()  # read under the lock: arrival order is lock order
+    _ensure_bookable(pass_, session, now)  # again: cancelled or changed in the meantime?
     if seats > session.capacity:
         # It could never be seated: better to say so than to wait for ever.
         raise DomainError(

@@ -23,22 +23,38 @@ from registrations.models import Booking, Pass
 
 MAX_ID = 2**31 - 1  # ids past an integer column are simply not found (PostgreSQL would refuse them)
 
-_LOCK_PASS = sa.text("UPDATE passes SET status = status WHERE id = :id")
-_LOCK_SESSION = sa.text("UPDATE sessions SET seats_confirmed = seats_confirmed WHERE id = :id")
+
+
+def _lock_row(model, row_id, noop):
+    """`UPDATE <table> SET <column> = <column> WHERE id = :id`, returning the row freshly loaded
+    (one round trip where the database can RETURNING; else the UPDATE, then a SELECT). None if absent."""
+    if not 0 < row_id <= MAX_ID:
+        return None
+    statement = sa.update(model).where(model.id == row_id).values(noop)
+    if db.engine.dialect.update_returning:
+        options = {"populate_existing": True, "synchronize_session": False}
+        return db.session.scalars(statement.returning(model), execution_options=options).one_or_none()
+    if db.session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 0:
+        return None
+    return db.session.get(model, row_id, populate_existing=True)
 
 
 def lock_pass(pass_id):
     """Lock the pass and load it fresh; 404 when it does not exist."""
-    if not 0 < pass_id <= MAX_ID or db.session.execute(_LOCK_PASS, {"id": pass_id}).rowcount == 0:
+    pass_ = _lock_row(Pass, pass_id, {"status": Pass.status})
+    if pass_ is None:
         raise NotFound("pass", "No such pass.")
-    return db.session.get(Pass, pass_id, populate_existing=True)
+    return pass_
 
 
 def lock_session(session_id, field="session_id"):
     """Lock the session and load it fresh, counters included; 404 when it does not exist."""
-    if not 0 < session_id <= MAX_ID or db.session.execute(_LOCK_SESSION, {"id": session_id}).rowcount == 0:
+    # updated_at is set to itself so that the lock does not count as an edit of the session.
+    noop = {"seats_confirmed": ProgrammeSession.seats_confirmed, "updated_at": ProgrammeSession.updated_at}
+    session = _lock_row(ProgrammeSession, session_id, noop)
+    if session is None:
         raise NotFound("session", "No such session.", field=field)
-    return db.session.get(ProgrammeSession, session_id, populate_existing=True)
+    return session
 
 
 def lock_sessions(session_ids):
