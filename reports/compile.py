@@ -118,15 +118,17 @@ def compile_figures(festival_id, progress=lambda percent: None, start=0, end=100
 
             summary.update(attendance.visitors(scope, totals["passes"]))
             peaks = attendance.peak_inside(scope) if attendance.exit_gates(scope) else {}
-            tables += [attendance.by_day(scope, peaks), attendance.arrivals_by_hour(scope)]
+            arrivals = attendance.first_arrivals(scope)
+            tables += [attendance.by_day(arrivals, peaks), attendance.arrivals_by_hour(arrivals)]
             summary.update(_peak(peaks))
             step()
 
             stats = sessions.session_stats(scope)
             tables += [sessions.sessions(scope, stats)]
             step()
-            tables += [sessions.by_kind(scope, stats), sessions.by_theme(scope, stats)]
-            summary.update(sessions.held(scope, stats))
+            by_kind, by_theme, held = sessions.totals(scope, stats)
+            tables += [by_kind, by_theme]
+            summary.update(held)
             step()
 
             tables += [booths.booths(scope), booths.by_age_group(scope)]

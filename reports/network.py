@@ -73,6 +73,7 @@ def network_summary():
     with db.engine.connect() as conn:
         dialect.snapshot(conn)
         with conn.begin():
+            dialect.prepare(conn)
             cities = conn.execute(sa.select(City.id, City.slug, City.name_th, City.name_en).order_by(City.slug)).all()
             festivals = conn.execute(
                 sa.select(Festival.id, Festival.city_id, Festival.slug, Festival.name_th, Festival.name_en,

@@ -84,20 +84,39 @@ def _first_entries_by_day(scope):
     )
 
 
-def by_day(scope, peaks):
-    """Visitors per festival day, with the peak inside from peak_inside()."""
+def first_arrivals(scope):
+    """{(day, hour): (passes, people, entries)}: each pass counted once a day, at the hour it first came in.
+
+    One grouped query; the visitors of each day are the sum over its hours.
+    """
     first = _first_entries_by_day(scope)
+    hours = sa.select(
+        first.c.day, local_hour(first.c.first_at, scope.zone_param()).label("hour"), first.c.people, first.c.entries
+    ).subquery()
+    return {
+        (day.isoformat(), hour): (count, int(people), int(entries))
+        for day, hour, count, people, entries in scope.rows(
+            sa.select(hours.c.day, hours.c.hour, sa.func.count(), sa.func.sum(hours.c.people),
+                      sa.func.sum(hours.c.entries))
+            .group_by(hours.c.day, hours.c.hour)
+            .order_by(hours.c.day, hours.c.hour)
+        )
+    }
+
+
+def by_day(arrivals, peaks):
+    """Visitors per festival day (from first_arrivals()), with the peak inside from peak_inside()."""
+    days = {}
+    for (day, _hour), (passes, people, entries) in arrivals.items():
+        total = days.setdefault(day, [0, 0, 0])
+        total[0] += passes
+        total[1] += people
+        total[2] += entries
     rows = []
-    for day, passes, people, entries in scope.rows(
-        sa.select(first.c.day, sa.func.count(), sa.func.sum(first.c.people), sa.func.sum(first.c.entries))
-        .group_by(first.c.day)
-        .order_by(first.c.day)
-    ):
+    for day in sorted(set(days) | set(peaks)):
+        passes, people, entries = days.get(day, (0, 0, 0))
         peak = peaks.get(day, {})
-        rows.append((day, passes, int(people), int(entries), peak.get("peak"), peak.get("at")))
-    for day in sorted(set(peaks) - {row[0] for row in rows}):
-        rows.append((day, 0, 0, 0, peaks[day]["peak"], peaks[day]["at"]))
-    rows.sort(key=lambda row: row[0])
+        rows.append((day, passes, people, entries, peak.get("peak"), peak.get("at")))
     return Table(
         "attendance_by_day",
         _l("Visitors by day"),
@@ -113,20 +132,13 @@ def by_day(scope, peaks):
     )
 
 
-def arrivals_by_hour(scope):
-    """First arrivals of each pass on each day, by local hour; hours between the first and last are kept at 0."""
-    first = _first_entries_by_day(scope)
-    hours = sa.select(
-        first.c.day, local_hour(first.c.first_at, scope.zone_param()).label("hour"), first.c.people
-    ).subquery()
-    found = {
-        (day, hour): (count, int(people))
-        for day, hour, count, people in scope.rows(
-            sa.select(hours.c.day, hours.c.hour, sa.func.count(), sa.func.sum(hours.c.people))
-            .group_by(hours.c.day, hours.c.hour)
-            .order_by(hours.c.day, hours.c.hour)
-        )
-    }
+def arrivals_by_hour(arrivals):
+    """First arrivals by local hour (from first_arrivals()).
+
+    Every day lists the same hours, from the festival's earliest arrival hour to its
+    latest, 0 where nobody came: a rectangle that charts and spreadsheets read as is.
+    """
+    found = {key: (passes, people) for key, (passes, people, _entries) in arrivals.items()}
     rows = []
     if found:
         days = sorted({day for day, _ in found})
@@ -134,8 +146,8 @@ def arrivals_by_hour(scope):
         last_hour = max(hour for _, hour in found)
         for day in days:
             for hour in range(first_hour, last_hour + 1):
-                arrivals, people = found.get((day, hour), (0, 0))
-                rows.append((day, hour, arrivals, people))
+                passes, people = found.get((day, hour), (0, 0))
+                rows.append((day, hour, passes, people))
     return Table(
         "arrivals_by_hour",
         _l("Arrivals by hour"),
@@ -181,6 +193,7 @@ def peak_inside(scope):
         )
         .subquery()
     )
+    # A CTE: PostgreSQL computes the running count once for both uses below.
     running = sa.select(
         moves.c.day,
         moves.c.scanned_at,
@@ -188,7 +201,7 @@ def peak_inside(scope):
         sa.func.sum(moves.c.delta)
         .over(partition_by=moves.c.day, order_by=(moves.c.scanned_at, moves.c.delta, moves.c.id), rows=(None, 0))
         .label("inside"),
-    ).subquery()
+    ).cte("running")
     daily = (
         sa.select(
             running.c.day,
@@ -207,5 +220,5 @@ def peak_inside(scope):
         .order_by(daily.c.day)
     ):
         at = at.astimezone(ZoneInfo(scope.zone)).strftime("%H:%M")
-        peaks[day] = {"peak": int(peak), "at": at, "entries": int(entries), "exits": int(exits)}
+        peaks[day.isoformat()] = {"peak": int(peak), "at": at, "entries": int(entries), "exits": int(exits)}
     return peaks

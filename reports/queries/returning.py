@@ -59,9 +59,6 @@ def returning(scope, attendee_count):
     earlier = _earlier(scope)
     visitors = _current(scope, attended_only=True)
     signups = _current(scope, attended_only=False)
-    returning_visitors = scope.scalar(
-        sa.select(sa.func.count(sa.distinct(visitors.c.pass_id))).join(earlier, earlier.c.email == visitors.c.email)
-    )
     returning_signups = scope.scalar(
         sa.select(sa.func.count(sa.distinct(signups.c.pass_id))).join(earlier, earlier.c.email == signups.c.email)
     )
@@ -75,6 +72,7 @@ def returning(scope, attendee_count):
     buckets = dict(
         scope.rows(sa.select(bucket.label("bucket"), sa.func.count()).group_by(bucket).order_by(bucket))
     )
+    returning_visitors = sum(buckets.values())  # every returning visitor is in one bucket
     by_festival = scope.rows(
         sa.select(
             Festival.slug,

@@ -170,48 +170,42 @@ def _total_columns(first):
     )
 
 
-def by_kind(scope, stats):
-    found = {
-        row[0]: tuple(int(v) for v in row[1:])
-        for row in scope.rows(
-            sa.select(stats.c.kind, *_aggregates(stats)).where(stats.c.status != CANCELLED).group_by(stats.c.kind)
-        )
-    }
-    return Table(
+def totals(scope, stats):
+    """Totals by kind, by theme (a session with two themes counts under both) and for all sessions held.
+
+    One statement: the three groupings are a UNION ALL over the same session_stats
+    CTE, which the database computes once.
+    """
+    held = stats.c.status != CANCELLED
+    theme = json_elements(scope.conn, stats.c.themes)
+    statement = sa.union_all(
+        sa.select(sa.literal("kind").label("grouping"), stats.c.kind.label("word"), *_aggregates(stats))
+        .where(held)
+        .group_by(stats.c.kind),
+        sa.select(sa.literal("theme"), theme.c.value, *_aggregates(stats))
+        .select_from(stats)
+        .join(theme, sa.true())
+        .where(held)
+        .group_by(theme.c.value),
+        sa.select(sa.literal("all"), sa.literal(None, sa.String()), *_aggregates(stats)).where(held),
+    )
+    found = {"kind": {}, "theme": {}, "all": {}}
+    for grouping, word, *values in scope.rows(statement):
+        found[grouping][word] = tuple(int(v) for v in values)
+    by_kind = Table(
         "sessions_by_kind",
         _l("Sessions by kind"),
         _total_columns(Column("kind", _l("Kind"), WORD, 16)),
-        _totals(found, SESSION_KINDS),
+        _totals(found["kind"], SESSION_KINDS),
     )
-
-
-def by_theme(scope, stats):
-    """Totals for each of UNESCO's six features; a session with two themes counts under both."""
-    theme = json_elements(scope.conn, stats.c.themes)
-    found = {
-        row[0]: tuple(int(v) for v in row[1:])
-        for row in scope.rows(
-            sa.select(theme.c.value, *_aggregates(stats))
-            .select_from(stats)
-            .join(theme, sa.true())
-            .where(stats.c.status != CANCELLED)
-            .group_by(theme.c.value)
-        )
-    }
-    return Table(
+    by_theme = Table(
         "sessions_by_theme",
         _l("Sessions by theme (UNESCO's features of a learning city)"),
         _total_columns(Column("theme", _l("Theme"), WORD, 34)),
-        _totals(found, THEMES),
+        _totals(found["theme"], THEMES),
     )
-
-
-def held(scope, stats):
-    """Sessions held (not cancelled), and the headline sums over them."""
-    n, capacity, attended_capped, booked, waitlisted, attended, walk_ins, no_show = (
-        int(v) for v in scope.rows(sa.select(*_aggregates(stats)).where(stats.c.status != CANCELLED))[0]
-    )
-    return {
+    n, capacity, attended_capped, booked, _waitlisted, attended, walk_ins, no_show = found["all"].get(None, (0,) * 8)
+    summary = {
         "sessions_held": n,
         "session_seats_booked": booked,
         "session_attended_people": attended,
@@ -219,3 +213,4 @@ def held(scope, stats):
         "session_fill_rate": rate(attended_capped, capacity),
         "session_no_show_rate": rate(no_show, booked),
     }
+    return by_kind, by_theme, summary

@@ -81,7 +81,7 @@ def by_day(scope):
     ):
         passes_so_far += passes
         people_so_far += int(people)
-        rows.append((day, passes, int(people), passes_so_far, people_so_far))
+        rows.append((day.isoformat(), passes, int(people), passes_so_far, people_so_far))
     return Table(
         "signups_by_day",
         _l("Sign-ups by day"),
