@@ -81,6 +81,8 @@ class Scan(db.Model):
         sa.UniqueConstraint("device_id", "local_id", name="uq_scans_device_local"),
         sa.Index("ix_scans_checkpoint_pass", "checkpoint_id", "pass_id", "result"),
         sa.Index("ix_scans_festival_scanned", "festival_id", "scanned_at"),
+        # Reports walk one checkpoint's scans in time order (entries and exits, inside at each moment).
+        sa.Index("ix_scans_checkpoint_scanned", "checkpoint_id", "scanned_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -83,6 +83,7 @@ def upgrade():
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.create_index('ix_scans_checkpoint_pass', ['checkpoint_id', 'pass_id', 'result'], unique=False)
         batch_op.create_index('ix_scans_festival_scanned', ['festival_id', 'scanned_at'], unique=False)
+        batch_op.create_index('ix_scans_checkpoint_scanned', ['checkpoint_id', 'scanned_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_scans_pass_id'), ['pass_id'], unique=False)
 
     op.create_table('admissions',
@@ -123,6 +124,7 @@ def downgrade():
     with op.batch_alter_table('scans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scans_pass_id'))
         batch_op.drop_index('ix_scans_festival_scanned')
+        batch_op.drop_index('ix_scans_checkpoint_scanned')
         batch_op.drop_index('ix_scans_checkpoint_pass')
 
     op.drop_table('scans')
