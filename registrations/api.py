@@ -3,14 +3,14 @@
 Visitors act through the secret manage token of their pass; organisers through
 bearer tokens, on their own city's festivals only.
 """
-import sqlalchemy as sa
 from flask import Response, jsonify
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app.auth import ensure_city, require_roles
+from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
 from app.errors import NotFound
+from events import services as events_services
 from events.models import Festival
 from registrations import pass_codes, qr
 from registrations import services as svc
@@ -100,11 +100,7 @@ def _festival_session(session_id):
 
 
 def _festival(slug):
-    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        raise NotFound("festival", "No such festival.")
-    ensure_city(festival.city_id)
-    return festival
+    return events_services.festival_by_slug(slug, user=current_principal(), for_edit=True)
 
 
 def _csv(body, filename):

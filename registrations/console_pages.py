@@ -8,11 +8,12 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from app.auth import ensure_city, require_roles
+from app.auth import current_principal, require_roles
 from app.database import db
 from app.errors import DomainError, NotFound
 from app.i18n import local
-from events.models import Festival, ProgrammeSession
+from events import services as events_services
+from events.models import ProgrammeSession
 from registrations import services as svc
 from registrations.page_messages import explain
 from registrations.services.locks import MAX_ID
@@ -24,11 +25,7 @@ def organiser_page(view):
 
 
 def _festival(slug):
-    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        raise NotFound("festival")
-    ensure_city(festival.city_id)
-    return festival
+    return events_services.festival_by_slug(slug, user=current_principal(), for_edit=True)
 
 
 def _session_of(festival, session_id):
