@@ -224,3 +224,17 @@ def test_the_festival_attendee_csv_lists_every_pass(client, sign_up, book, works
     assert by_name["ไม่มีการจอง"][-2:] == ["", ""]
     missing = client.get("/api/v1/festivals/nowhere/attendees.csv", headers=bearer(organiser))
     assert missing.status_code == 404
+
+
+def test_a_cancelled_booking_cannot_be_moved_and_cancelling_it_again_changes_nothing(app, client, sign_up, book, workshop, organiser):
+    source, target = workshop(capacity=2), workshop(capacity=2, starts_at=FUTURE + timedelta(hours=2))
+    booking = book(sign_up(), source).get_json()
+    path = f"/api/v1/bookings/{booking['id']}"
+    assert client.patch(path, json={"status": "cancelled"}, headers=bearer(organiser)).status_code == 200
+    again = client.patch(path, json={"status": "cancelled"}, headers=bearer(organiser))
+    assert again.status_code == 200 and again.get_json()["status"] == "cancelled"
+    moved = client.patch(path, json={"session_id": target}, headers=bearer(organiser))
+    assert moved.status_code == 409 and moved.get_json()["code"] == "booking_cancelled"
+    assert session_counters(app, source) == (0, 0) and session_counters(app, target) == (0, 0)
+    with app.app_context():
+        assert len(messages("booking.cancelled")) == 1
