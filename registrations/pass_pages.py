@@ -171,7 +171,8 @@ def book_session(session_id):
         abort(404)
     error, status = None, 200
     if request.method == "POST":
-        token = token_from(request.form.get("manage_token")) or token_from(request.form.get("pass_link"))
+        # A pasted link wins over the pass this phone remembers.
+        token = token_from(request.form.get("pass_link")) or token_from(request.form.get("manage_token"))
         try:
             if token is None:
                 raise NotFound("pass")

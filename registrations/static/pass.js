@@ -25,7 +25,8 @@
     if (token) {
       form.querySelector("[data-pass-token]").value = token;
       form.querySelector("[data-remembered]").hidden = false;
-      form.querySelector("[data-paste]").hidden = true;
+      // After a refusal the visitor may want to paste another pass's link.
+      form.querySelector("[data-paste]").hidden = !form.hasAttribute("data-refused");
     }
   }
 })();

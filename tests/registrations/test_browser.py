@@ -60,3 +60,19 @@ def test_family_rows_are_added_and_removed_in_the_browser(app, live_server, chro
         pass_ = db.session.scalar(sa.select(Pass).where(Pass.email == "araya@example.org"))
         assert [(m.name, m.age_group) for m in pass_.party] == [("Fah", "child"), ("Grandpa Chai", "senior")]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_after_a_refusal_another_pass_link_can_be_pasted(app, live_server, chromium, festival, sign_up, client, workshop):
+    session_id = workshop(capacity=3)
+    old, new = sign_up(), sign_up()
+    page = chromium.new_page()
+    page.goto(f"{live_server.url}/passes/{old['manage_token']}")
+    client.delete(f"/api/v1/passes/{old['manage_token']}")  # cancelled elsewhere; the phone still remembers it
+    page.goto(f"{live_server.url}/sessions/{session_id}/book?lang=en")
+    page.click("[data-book-form] button[type=submit]")
+    page.wait_for_selector("[role=alert]")
+    assert "This pass is cancelled." in page.content()
+    page.fill("input[name=pass_link]", new["manage_url"])
+    page.click("[data-book-form] button[type=submit]")
+    page.wait_for_url(f"**/passes/{new['manage_token']}**")
+    assert session_counters(app, session_id) == (1, 0)
