@@ -53,6 +53,9 @@ def from_environment():
         "DEV_MAILBOX": _bool("DEV_MAILBOX", not production),
         "PERSONAL_DATA_RETENTION_DAYS": int(os.environ.get("PERSONAL_DATA_RETENTION_DAYS", "365")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        # Connections per process: at least the number of threads that serve requests.
+        "DB_POOL_SIZE": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "DB_MAX_OVERFLOW": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

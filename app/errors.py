@@ -3,6 +3,7 @@ import logging
 
 import marshmallow as ma
 from flask import jsonify, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,20 @@ def register_error_handlers(app):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
             return response
         return render_template("error.html", status=error.code, message=error.description), error.code
+
+    @app.errorhandler(sa_exc.TimeoutError)
+    def pool_exhausted(error):
+        # Every pooled connection stayed busy past the pool timeout: a rush larger than
+        # this process was sized for. Ask the client to retry rather than fail it.
+        log.warning("database pool exhausted on %s %s", request.method, request.path)
+        body = {"code": "busy", "message": "The festival is very busy right now. Please try again in a moment."}
+        if wants_json():
+            response = jsonify(body)
+        else:
+            response = app.make_response((render_template("error.html", status=503, message=body["message"]), 503))
+        response.status_code = 503
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error):

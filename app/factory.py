@@ -56,6 +56,13 @@ def _limiter_storage(url):
     return url
 
 
+def _engine_options(config):
+    options = {"pool_pre_ping": True}
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///:memory:"):
+        options.update(pool_size=config["DB_POOL_SIZE"], max_overflow=config["DB_MAX_OVERFLOW"])
+    return options
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     # Thai text as UTF-8 rather than \uXXXX escapes: a Thai programme in JSON is half the bytes.
@@ -68,13 +75,13 @@ def create_app(test_config=None):
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT_LOCALE,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
     )
     if test_config:
         app.config.update(test_config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 

@@ -65,6 +65,9 @@ def app(workdir, redis_url, database_url):
             "MAILDIR": str(workdir / "maildir"),
             "INSTANCE_DIR": str(workdir / "instance"),
             "RATELIMIT_ENABLED": False,
+            # The live server is threaded without a bound: give it a pool as wide as the races we run.
+            "DB_POOL_SIZE": 20,
+            "DB_MAX_OVERFLOW": 60,
             "SERVER_NAME": None,
         }
     )
