@@ -19,7 +19,7 @@ import reports.views
 import workers.cli
 import workers.models  # noqa: F401
 import workers.views
-from app import audit, audit_views, cli, health, i18n, login, outbox, relay  # noqa: F401 - outbox and audit tables
+from app import audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
 from app.auth import current_principal
 from app.config import INSTANCE_DIR, from_environment
@@ -93,8 +93,8 @@ def create_app(test_config=None):
     login_manager.init_app(app)
     login_manager.login_view = "login.login"
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=";".join(translation_dirs))
     limiter.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, default_translation_directories=";".join(translation_dirs))
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
@@ -102,6 +102,7 @@ def create_app(test_config=None):
     relay.install()
     i18n.install_filters(app)
     _register_blueprints(app)
+    limits.apply_limits(app)
     cli.register_commands(app)
     app.cli.add_command(events.cli.demo_cli)
     workers.cli.register_commands(app)

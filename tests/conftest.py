@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.database import db
+from app.extensions import limiter
 from app.redis_conn import EmbeddedRedis, connection
 from app.users import create_user, issue_token
 from events.models import City, Festival, ProgrammeSession, Venue
@@ -64,13 +65,16 @@ def app(workdir, redis_url, database_url):
             "PUBLIC_URL": "http://127.0.0.1:5000",
             "MAILDIR": str(workdir / "maildir"),
             "INSTANCE_DIR": str(workdir / "instance"),
-            "RATELIMIT_ENABLED": False,
+            # On, so that the limiter's Redis storage is set up; switched off below for all
+            # tests but tests/trust/test_rate_limits.py, which switches it on again.
+            "RATELIMIT_ENABLED": True,
             # The live server is threaded without a bound: give it a pool as wide as the races we run.
             "DB_POOL_SIZE": 20,
             "DB_MAX_OVERFLOW": 60,
             "SERVER_NAME": None,
         }
     )
+    limiter.enabled = False
     with app.app_context():
         _fresh_schema()
         upgrade()  # the real migrations, on SQLite or PostgreSQL: the suite tests them every run
