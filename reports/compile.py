@@ -105,7 +105,7 @@ def compile_figures(festival_id, progress=lambda percent: None, start=0, end=100
         dialect.snapshot(conn)
         with conn.begin():
             dialect.prepare(conn)
-            # The snapshot starts with the first statement: the compile time is read in it.
+            # CURRENT_TIMESTAMP is the start of this transaction, whose snapshot every figure reads.
             compiled_at = conn.execute(sa.select(sa.func.current_timestamp())).scalar()
             festival = _festival_values(conn, festival_id)
             scope = Scope(conn, festival_id, festival["timezone"], festival["starts_on"])

@@ -125,11 +125,11 @@ def schedule_daily_reports(now=None):
     now = now or now_utc()
     horizon = (now - DAILY_LOOKBACK - timedelta(days=1)).date()
     created = []
-    candidates = db.session.scalars(
+    candidates = list(db.session.scalars(
         sa.select(Festival)
         .where(Festival.status == "published", Festival.ends_on >= horizon, Festival.starts_on <= now.date() + timedelta(days=1))
         .order_by(Festival.id)
-    )
+    ))
     for festival in candidates:
         day = ended_day(festival, now)
         if day is None or now - _day_end(festival, day) > DAILY_LOOKBACK:

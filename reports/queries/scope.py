@@ -5,7 +5,6 @@ from datetime import date
 import sqlalchemy as sa
 
 
-
 @dataclass(frozen=True)
 class Scope:
     conn: sa.Connection
