@@ -32,7 +32,7 @@ def _guarded(description):
 @blp.route("/festivals/<slug>/reports", methods=["POST"])
 @_guarded("Organisers and the city team of the festival's city, and admins. A worker compiles the report.")
 @require_roles(*services.REPORT_ROLES)
-@blp.arguments(ReportRequestSchema)
+@blp.arguments(ReportRequestSchema, required=False)  # no body at all means {}
 @blp.response(202, ReportSchema)
 def request_report(fields, slug):
     """Ask for an attendance report: `{}` for every format, or `formats` and `locale`."""

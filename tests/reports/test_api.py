@@ -39,6 +39,8 @@ def test_formats_and_locale_are_chosen_and_checked(client, seed, people):
         refused = _post(client, seed.slug, token, body)
         assert refused.status_code == 422, body
         assert refused.get_json()["code"] == "validation_error" and field in refused.get_json()["errors"]
+    no_body = client.post(f"/api/v1/festivals/{seed.slug}/reports", headers=bearer(token))
+    assert no_body.status_code == 202 and no_body.get_json()["formats"] == ["csv", "xlsx", "pdf"]
     not_json = client.post(f"/api/v1/festivals/{seed.slug}/reports", data="{", headers={**bearer(token), "Content-Type": "application/json"})
     assert not_json.status_code == 400
     unknown = _post(client, "no-such-festival", token)
