@@ -19,7 +19,7 @@ import reports.views
 import workers.cli
 import workers.models  # noqa: F401
 import workers.views
-from app import audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
+from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
 from app.auth import current_principal
 from app.config import INSTANCE_DIR, from_environment
@@ -99,6 +99,8 @@ def create_app(test_config=None):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     register_error_handlers(app)
+    # Who may call comes first (anonymous callers learn nothing about bodies), then hostile input.
+    app.before_request(access.enforce)
     relay.install()
     i18n.install_filters(app)
     _register_blueprints(app)
