@@ -247,6 +247,9 @@ def update_session(session, **fields):
         if changed.get("status") == "cancelled":
             emit("session.cancelled", session_id=session.id, festival_id=festival.id)
         emit("programme.changed", festival_id=festival.id)
+    if "capacity" in changed:
+        # Seats are registrations' business: raised capacity must go to the waitlist first.
+        emit("session.capacity_changed", session_id=session.id, festival_id=festival.id)
     return session
 
 

@@ -84,6 +84,7 @@ TOPICS = {
         JobSpec(f"{SESSION_JOBS}.cancel_bookings_and_notify", DEFAULT, ("session_id",), message_id=True),
         JobSpec(f"{FEED_JOBS}.rebuild_festival", FEEDS, ("festival_id",), since=True),
     ),
+    "session.capacity_changed": (JobSpec(f"{SESSION_JOBS}.promote_waitlist", DEFAULT, ("session_id",)),),
     "programme.changed": (
         JobSpec(f"{FEED_JOBS}.rebuild_festival", FEEDS, ("festival_id",), since=True),
         JobSpec(f"{FEED_JOBS}.forget_agendas", FEEDS, ("festival_id",)),
