@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.database import db
 from app.errors import DomainError
-from app.queues import QUEUES, make_worker
+from app.queues import QUEUES, AppWorker, InProcessAppWorker, make_worker
 from app.redis_conn import EmbeddedRedis
 from app.users import ROLES, city_id_for_slug, create_user, issue_token
 
@@ -46,10 +46,12 @@ def create_user_command(email, role, city_slug, name, password):
 @click.command("worker")
 @click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: all queues.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--no-fork", is_flag=True, help="Run jobs in the worker process instead of a fork per job (faster, less isolated).")
 @with_appcontext
-def worker_command(queue_names, burst):
+def worker_command(queue_names, burst, no_fork):
     """An RQ worker for the app's queues, with the scheduler."""
-    worker = make_worker(current_app._get_current_object(), queue_names or QUEUES)
+    worker_class = InProcessAppWorker if no_fork else AppWorker
+    worker = make_worker(current_app._get_current_object(), queue_names or QUEUES, worker_class=worker_class)
     worker.work(with_scheduler=True, burst=burst)
 
 

@@ -1,5 +1,5 @@
-"""RQ queues named by purpose, and the worker that runs jobs inside the app context."""
-from rq import Queue, Worker
+"""RQ queues named by purpose, and the workers that run jobs inside the app context."""
+from rq import Queue, SimpleWorker, Worker
 
 from app.database import db
 from app.redis_conn import connection
@@ -16,7 +16,24 @@ def queue(name=DEFAULT, app=None):
     return Queue(name, connection=connection(app))
 
 
-class AppWorker(Worker):
+class MaintenanceHooks:
+    """Runs the app's MAINTENANCE_HOOKS after RQ's own maintenance (at start, then every interval)."""
+
+    flask_app = None
+
+    def run_maintenance_tasks(self):
+        super().run_maintenance_tasks()
+        with self.flask_app.app_context():
+            for hook in self.flask_app.extensions.get(MAINTENANCE_HOOKS, ()):
+                try:
+                    hook()
+                except Exception:  # noqa: BLE001 - a failed hook must not stop the worker
+                    self.log.exception("worker maintenance hook %s failed", getattr(hook, "__name__", hook))
+                finally:
+                    db.session.remove()
+
+
+class AppWorker(MaintenanceHooks, Worker):
     """An RQ worker whose work-horses get their own database connections and an app context."""
 
     flask_app = None
@@ -31,16 +48,20 @@ class AppWorker(Worker):
             finally:
                 db.session.remove()
 
-    def run_maintenance_tasks(self):
-        super().run_maintenance_tasks()
+
+class InProcessAppWorker(MaintenanceHooks, SimpleWorker):
+    """Jobs run in the worker process itself (no fork per job): more throughput for short jobs
+    such as mail (docs/benchmarks.md), at the price of isolation: a job that crashes the
+    interpreter or leaks memory takes the worker with it. `flask --app wsgi worker --no-fork`."""
+
+    flask_app = None
+
+    def perform_job(self, job, queue):
         with self.flask_app.app_context():
-            for hook in self.flask_app.extensions.get(MAINTENANCE_HOOKS, ()):
-                try:
-                    hook()
-                except Exception:  # noqa: BLE001 - a failed hook must not stop the worker
-                    self.log.exception("worker maintenance hook %s failed", getattr(hook, "__name__", hook))
-                finally:
-                    db.session.remove()
+            try:
+                return super().perform_job(job, queue)
+            finally:
+                db.session.remove()
 
 
 def add_maintenance_hook(app, hook):

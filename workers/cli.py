@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from app import relay
 from app.queues import add_maintenance_hook
 from workers.schedule import ensure_recurring
+from workers.warmup import warm_up
 
 outbox_cli = AppGroup("outbox", help="The outbox of domain messages and its relay to RQ.")
 
@@ -25,5 +26,6 @@ def sweep_command(min_age):
 
 def register_commands(app):
     app.cli.add_command(outbox_cli)
+    add_maintenance_hook(app, warm_up)
     add_maintenance_hook(app, ensure_recurring)
     return app

@@ -16,19 +16,24 @@ PUBLIC_FEED_MAX_AGE = 300
 
 
 def ics_response(feed, public):
-    response = Response(feed.body, mimetype="text/calendar")
-    response.charset = "utf-8"
+    if request.if_none_match.contains_weak(feed.etag):
+        response = Response(status=304)  # the body stays in the database
+    else:
+        response = Response(feed.body, mimetype="text/calendar")
+        response.charset = "utf-8"
     response.set_etag(feed.etag, weak=True)
     response.last_modified = feed.built_at
     if public:
         response.cache_control.public = True
         response.cache_control.max_age = PUBLIC_FEED_MAX_AGE
     response.headers["Content-Disposition"] = 'inline; filename="programme.ics"' if public else 'inline; filename="agenda.ics"'
-    return response.make_conditional(request)
+    return response if response.status_code == 304 else response.make_conditional(request)
 
 
-def _answer(feed, public=True):
-    db.session.commit()  # a feed built on this request is stored for the next
+def _answer(found, public=True):
+    feed, built = found
+    if built:
+        db.session.commit()  # built on this request: stored for the next
     return ics_response(feed, public)
 
 

@@ -4,30 +4,17 @@ from datetime import datetime, timezone
 from itertools import count
 
 import pytest
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 
 from app import relay
 from app.database import db
-from app.queues import QUEUES, make_worker
+from app.queues import QUEUES, InProcessAppWorker, make_worker
 from app.redis_conn import connection
 from registrations import services as registrations
 
 FUTURE = datetime(2027, 8, 22, 3, 0, tzinfo=timezone.utc)  # 10:00 in Bangkok, a Sunday
 _emails = count(1)
-
-
-class InProcessWorker(SimpleWorker):
-    """RQ's SimpleWorker (no fork), each job inside the app context like AppWorker's work-horses."""
-
-    flask_app = None
-
-    def perform_job(self, job, queue):
-        with self.flask_app.app_context():
-            try:
-                return super().perform_job(job, queue)
-            finally:
-                db.session.remove()
 
 
 def promote_scheduled(app, horizon):
@@ -52,13 +39,14 @@ def promote_scheduled(app, horizon):
 
 @pytest.fixture
 def run_jobs(app):
-    """run_jobs(fast_forward=0) -> jobs run: burst workers until nothing is left (optionally
+    """run_jobs(fast_forward=0) -> jobs run: real RQ workers (no fork: `flask worker --no-fork`), in burst
+    mode with the scheduler, until nothing is left (optionally
     running scheduled jobs, such as retries, that are due within fast_forward seconds)."""
 
     def run(fast_forward=0, rounds=20):
         total = 0
         for _ in range(rounds):
-            worker = make_worker(app, worker_class=InProcessWorker)
+            worker = make_worker(app, worker_class=InProcessAppWorker)
             worker.work(burst=True, with_scheduler=True)
             total += worker.successful_job_count + worker.failed_job_count
             if not fast_forward or not promote_scheduled(app, fast_forward):

@@ -18,6 +18,7 @@ from app.queues import DEFAULT, FEEDS, MAIL
 from app.redis_conn import connection
 from tests.conftest import free_port
 from workers import dispatch, schedule
+from workers.warmup import warm_up
 
 
 def outbox_rows(app):
@@ -191,4 +192,16 @@ def test_recurring_jobs_are_scheduled_once_per_slot_and_schedule_their_successor
         assert schedule.run_recurring("outbox-sweep", slot) == 1  # it ran the sweep
         scheduled = Queue(DEFAULT, connection=conn).scheduled_job_registry.get_job_ids()
         assert f"recurring-outbox-sweep-{slot + 1}" in scheduled
+        db.session.remove()
+
+
+def test_a_worker_warms_up_once_before_it_forks(app, festival, sign_up):
+    sign_up()
+    with app.app_context():
+        app.extensions.pop("thetsakan_workers_warm", None)
+        app.jinja_env.cache.clear()
+        assert warm_up() is True
+        cached = {name for (_loader, name) in app.jinja_env.cache.keys()}
+        assert {"mail/confirmation.html", "mail/layout.html", "mail/_card.html", "mail/notice.txt"} <= cached
+        assert warm_up() is False
         db.session.remove()

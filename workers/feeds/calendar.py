@@ -6,6 +6,7 @@ ProgrammeSession.sequence. That is what lets a calendar app's conditional GET
 answer 304 after a rebuild that changed nothing.
 """
 from datetime import timedelta
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, Timezone
@@ -129,26 +130,40 @@ def festival_event(festival, public_url, locale=None):
     return event
 
 
-def render(cal, festival, events):
-    for event in events:
-        cal.add_component(event)
-    if not events:
-        # No event names the zone yet; a calendar still needs one component.
-        cal.add_component(Timezone.from_tzid(festival.timezone))
-    cal.add_missing_timezones()
-    return cal.to_ical()
+END = b"END:VCALENDAR\r\n"
 
 
-def programme_body(festival, sessions, public_url):
-    name = _both(festival, "name")
-    cal = calendar(festival, name, _both(festival, "venue"))
-    return render(cal, festival, [session_event(s, festival, public_url) for s in sessions])
+@lru_cache(maxsize=32)
+def vtimezone(tzid):
+    """The VTIMEZONE of a zone, made once per process (it is the slow part of a small feed)."""
+    return Timezone.from_tzid(tzid).to_ical()
 
 
-def venue_body(festival, venue, sessions, public_url):
+def serialise(events):
+    """Each event's own lines (folded), so that one build can share them between feeds."""
+    return [event.to_ical() for event in events]
+
+
+def assemble(cal, festival, event_lines):
+    """Calendar properties, the festival zone's VTIMEZONE, then the events."""
+    head = cal.to_ical()
+    if not head.endswith(END):
+        raise ValueError("icalendar ended a calendar unexpectedly")
+    return head[: -len(END)] + vtimezone(festival.timezone) + b"".join(event_lines) + END
+
+
+def programme_events(festival, sessions, public_url):
+    return serialise(session_event(s, festival, public_url) for s in sessions)
+
+
+def programme_body(festival, event_lines):
+    cal = calendar(festival, _both(festival, "name"), _both(festival, "venue"))
+    return assemble(cal, festival, event_lines)
+
+
+def venue_body(festival, venue, event_lines):
     name = f"{_both(festival, 'name')}{SEPARATOR}{_both(venue, 'name')}"
-    cal = calendar(festival, name, _both(festival, "venue"))
-    return render(cal, festival, [session_event(s, festival, public_url) for s in sessions])
+    return assemble(calendar(festival, name, _both(festival, "venue")), festival, event_lines)
 
 
 def agenda_body(festival, sessions, public_url, locale, calendar_name, with_festival=False):
@@ -156,4 +171,4 @@ def agenda_body(festival, sessions, public_url, locale, calendar_name, with_fest
     cal = calendar(festival, calendar_name, pick(festival, "name", locale), locale=locale)
     events = [festival_event(festival, public_url, locale)] if with_festival else []
     events += [session_event(s, festival, public_url, locale) for s in sessions]
-    return render(cal, festival, events)
+    return assemble(cal, festival, serialise(events))

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.database import db, now_utc
 from app.i18n import pick
@@ -123,16 +123,13 @@ def build_festival(festival, since=None):
         return []
     built_at = now_utc()
     sessions = _sessions(festival.id)
-    public_url = _public_url()
-    _store(festival_key(festival.id), festival.id, calendar.programme_body(festival, sessions, public_url), built_at)
+    # Each event is built and folded once, and shared by the programme and its venue's feed.
+    lines = dict(zip((s.id for s in sessions), calendar.programme_events(festival, sessions, _public_url())))
+    _store(festival_key(festival.id), festival.id, calendar.programme_body(festival, list(lines.values())), built_at)
     keys = [festival_key(festival.id)]
-    by_venue = {}
-    for session in sessions:
-        if session.venue_id is not None:
-            by_venue.setdefault(session.venue_id, []).append(session)
     for venue in festival.venues:
-        body = calendar.venue_body(festival, venue, by_venue.get(venue.id, []), public_url)
-        _store(venue_key(venue.id), festival.id, body, built_at)
+        venue_lines = [lines[s.id] for s in sessions if s.venue_id == venue.id]
+        _store(venue_key(venue.id), festival.id, calendar.venue_body(festival, venue, venue_lines), built_at)
         keys.append(venue_key(venue.id))
     return keys
 
@@ -151,32 +148,29 @@ def forget_agendas(festival_id):
 
 
 def stored(key):
-    return db.session.get(Feed, key)
+    """The stored feed; its body is read only when used (a 304 never needs it)."""
+    return db.session.scalar(sa.select(Feed).where(Feed.key == key).options(defer(Feed.body)))
 
 
 def festival_feed(festival):
-    """The stored programme feed, built now (once) if there is none yet. The caller commits."""
-    feed = stored(festival_key(festival.id))
-    if feed is None:
-        build_festival(festival)
-        feed = stored(festival_key(festival.id))
-    return feed
+    """(the stored programme feed, whether it was built now). Built once if there is none yet; the caller commits."""
+    return _stored_or_built(festival_key(festival.id), lambda: build_festival(festival))
 
 
 def venue_feed(festival, venue):
-    feed = stored(venue_key(venue.id))
-    if feed is None:
-        build_festival(festival)
-        feed = stored(venue_key(venue.id))
-    return feed
+    return _stored_or_built(venue_key(venue.id), lambda: build_festival(festival))
 
 
 def agenda_feed(pass_):
-    feed = stored(pass_key(pass_.id))
-    if feed is None:
-        build_agenda(pass_)
-        feed = stored(pass_key(pass_.id))
-    return feed
+    return _stored_or_built(pass_key(pass_.id), lambda: build_agenda(pass_))
+
+
+def _stored_or_built(key, build):
+    feed = stored(key)
+    if feed is not None:
+        return feed, False
+    build()
+    return stored(key), True
 
 
 def festival_by_id(festival_id):

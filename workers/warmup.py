@@ -1,0 +1,55 @@
+"""Warm the worker before it forks: every job runs in a fresh work-horse that inherits the parent's memory.
+
+Without this, each forked work-horse compiles the mail templates, loads the
+translations, builds the festival zone's VTIMEZONE, imports the PNG encoder and
+compiles its SQL again: about four times the CPU of the mail itself (measured in
+bench/mail_throughput.py). Run once per worker process, at its first maintenance
+pass (before it takes a job).
+"""
+import logging
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale, gettext
+
+from app.database import db
+from app.i18n import clock, long_date
+from events.models import Festival
+from registrations import qr
+from registrations.models import PASS_ACTIVE, Pass
+from workers.feeds import calendar
+from workers.mail import content
+
+log = logging.getLogger(__name__)
+
+_DONE = "thetsakan_workers_warm"
+
+
+def warm_up():
+    app = current_app._get_current_object()
+    if app.extensions.get(_DONE):
+        return False
+    app.extensions[_DONE] = True
+    env = app.jinja_env
+    for name in env.list_templates(filter_func=lambda name: name.startswith("mail/")):
+        env.get_template(name)  # layouts and includes too: they compile on first use
+    for locale in ("th", "en"):
+        with force_locale(locale):
+            gettext("Open my pass")
+            # Babel's locale data (dates, times) loads on first use.
+            long_date(date(2027, 1, 1), locale, weekday=True)
+            clock(datetime(2027, 1, 1, tzinfo=timezone.utc), "Asia/Bangkok", locale)
+    for zone in db.session.scalars(sa.select(Festival.timezone).distinct()):
+        calendar.vtimezone(zone)
+    qr.png("WARM", box_size=2)
+    # One confirmation written (not sent) compiles the SQL every mail runs.
+    pass_ = db.session.scalar(sa.select(Pass).where(Pass.status == PASS_ACTIVE).order_by(Pass.id.desc()).limit(1))
+    if pass_ is not None:
+        try:
+            with force_locale(pass_.locale or "th"):
+                content.confirmation(pass_, pass_.locale or "th")
+        except Exception:  # noqa: BLE001 - warming is optional; the job will say what is wrong
+            log.warning("worker warm-up could not write a sample confirmation", exc_info=True)
+    db.session.rollback()
+    return True
