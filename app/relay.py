@@ -134,6 +134,17 @@ def sweep(older_than=SWEEP_AGE, limit=SWEEP_BATCH):
         last_id = ids[-1]
 
 
+def forget_hand_over(since):
+    """Mark messages emitted since `since` as waiting again (Redis lost the jobs). Returns how many."""
+    with db.engine.begin() as conn:
+        result = conn.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.created_at >= since, OutboxMessage.dispatched_at.is_not(None))
+            .values(dispatched_at=None)
+        )
+    return result.rowcount
+
+
 def backlog():
     """(undispatched count, oldest created_at or None): for the admin page and health."""
     row = db.session.execute(

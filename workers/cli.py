@@ -1,5 +1,5 @@
 """Worker-side commands: `outbox sweep`, and the recurring jobs every worker keeps scheduled."""
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import click
 from flask.cli import AppGroup
@@ -22,6 +22,16 @@ def sweep_command(min_age):
         raise click.ClickException(f"sweep stopped: {type(exc).__name__}: {exc}") from exc
     pending, oldest = relay.backlog()
     click.echo(f"handed over {count} message(s); {pending} still waiting" + (f" (oldest {oldest.isoformat()})" if oldest else ""))
+
+
+@outbox_cli.command("redeliver")
+@click.option("--since", "since", required=True, type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
+              help="UTC time (YYYY-MM-DDTHH:MM): messages emitted since then are handed over again.")
+def redeliver_command(since):
+    """After Redis lost its data: hand messages over again (every job is safe to run twice)."""
+    count = relay.forget_hand_over(since.replace(tzinfo=timezone.utc))
+    handed = relay.sweep(older_than=timedelta(0))
+    click.echo(f"{count} message(s) since {since:%Y-%m-%d %H:%M} UTC marked waiting; handed over {handed}")
 
 
 def register_commands(app):

@@ -205,3 +205,24 @@ def test_a_worker_warms_up_once_before_it_forks(app, festival, sign_up):
         assert {"mail/confirmation.html", "mail/layout.html", "mail/_card.html", "mail/notice.txt"} <= cached
         assert warm_up() is False
         db.session.remove()
+
+
+def test_after_redis_lost_its_data_redeliver_hands_messages_over_again_and_nothing_is_sent_twice(app, smtp, festival, sign_up, run_jobs, runner):
+    first = sign_up(locale="en")
+    run_jobs()
+    assert len(smtp.messages) == 1
+    second = sign_up(locale="en")
+    with app.app_context():
+        connection().flushdb()  # Redis restarted empty: the second confirmation's jobs are gone
+        db.session.remove()
+    run_jobs()
+    assert len(smtp.messages) == 1
+    since = (datetime.now(timezone.utc) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    result = runner.invoke(args=["outbox", "redeliver", "--since", since])
+    assert result.exit_code == 0, result.output
+    run_jobs()
+    recipients = sorted(m["To"].addresses[0].addr_spec for m in smtp.messages)
+    with app.app_context():
+        emails = sorted(db.session.scalars(sa.text("SELECT email FROM passes WHERE id IN (:a, :b)").bindparams(a=first, b=second)))
+        db.session.remove()
+    assert recipients == emails  # the lost one arrives; the delivered one is not sent again
