@@ -5,6 +5,7 @@ from flask import Flask, g, request
 
 import checkin.api
 import checkin.models  # noqa: F401
+import checkin.privacy  # noqa: F401 - each package registers its part of a visitor's data (app/privacy.py)
 import checkin.views
 import events.api
 import events.cli
@@ -12,12 +13,14 @@ import events.models  # noqa: F401 - every table in the metadata for Alembic
 import events.views
 import registrations.api
 import registrations.models  # noqa: F401
+import registrations.privacy  # noqa: F401
 import registrations.views
 import reports.api
 import reports.models  # noqa: F401
 import reports.views
 import workers.cli
 import workers.models  # noqa: F401
+import workers.privacy
 import workers.views
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
@@ -108,6 +111,7 @@ def create_app(test_config=None):
     cli.register_commands(app)
     app.cli.add_command(events.cli.demo_cli)
     workers.cli.register_commands(app)
+    app.cli.add_command(workers.privacy.privacy_cli)
 
     @login_manager.user_loader
     def load_user(user_id):

@@ -3,10 +3,13 @@
 Visitors act through the secret manage token of their pass; organisers through
 bearer tokens, on their own city's festivals only.
 """
+import json
+
 from flask import Response, jsonify
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
+from app import privacy
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
 from app.errors import NotFound
@@ -14,6 +17,7 @@ from events import services as events_services
 from events.models import Festival
 from registrations import pass_codes, qr
 from registrations import services as svc
+from registrations.services import privacy as privacy_services
 from registrations.schemas import (
     BookingChangeIn,
     BookingIn,
@@ -22,6 +26,8 @@ from registrations.schemas import (
     CapacityOut,
     ExistingPassOut,
     PassOut,
+    PassView,
+    PersonalDataDeletedOut,
     SessionBookingsOut,
     SignUpIn,
 )
@@ -48,19 +54,44 @@ def sign_up(data, slug):
 
 
 @blp.route("/passes/<token>", methods=["GET"])
-@blp.response(200, PassOut)
+@blp.response(200, PassView)
 def get_pass(token):
     """The pass, its party, its bookings (with waitlist positions) and its links."""
     return svc.pass_for_manage_token(token)
 
 
 @blp.route("/passes/<token>", methods=["DELETE"])
-@blp.response(200, PassOut)
+@blp.response(200, PassView)
 def cancel_pass(token):
     """Cancel the whole pass and its bookings; scans then answer `cancelled`."""
     pass_ = svc.cancel_pass(svc.pass_for_manage_token(token).id)
     db.session.commit()
     return pass_
+
+
+@blp.route("/passes/<token>/export", methods=["GET"])
+@blp.response(200, content_type="application/json", description="A JSON file (attachment)")
+def export_personal_data(token):
+    """Everything we hold about the pass holder, as a JSON download (PDPA: the right to a copy)."""
+    pass_ = svc.pass_for_manage_token(token)
+    body = json.dumps(privacy.export(pass_), ensure_ascii=False, indent=2)
+    filename = f"thetsakan-{pass_.festival.slug}-pass-{pass_.id}.json"
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
+    )
+
+
+@blp.route("/passes/<token>/personal-data", methods=["DELETE"])
+@blp.response(200, PersonalDataDeletedOut)
+def delete_personal_data(token):
+    """Delete the pass holder's personal data (PDPA): bookings of sessions still to come are cancelled
+    (the waitlist moves up), the pass is anonymised and its links stop working (404); its QR code
+    then scans as `cancelled`. Anonymous counts stay for the reports."""
+    deletion = privacy_services.delete_personal_data(svc.pass_for_manage_token(token).id)
+    db.session.commit()
+    return deletion
 
 
 @blp.route("/passes/<token>/qr.png", methods=["GET"])

@@ -6,6 +6,8 @@ from app.database import UTCDateTime, db, now_utc
 from events.models import Festival, ProgrammeSession
 
 PASS_ACTIVE, PASS_CANCELLED = "active", "cancelled"
+# A pass whose holder deleted their personal data: it admits no one but still counts in reports.
+PASS_ANONYMISED = "anonymised"
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
 
 

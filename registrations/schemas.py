@@ -172,6 +172,34 @@ class PassOut(ma.Schema):
     bookings = ma.fields.List(ma.fields.Nested(BookingOut))
 
 
+class PassView(PassOut):
+    """The pass as it stands (GET, and the answer to a cancel): `consent` is the record of what was
+    agreed to. The sign-up's answer keeps `consent: true`, the field as it was sent."""
+
+    consent = ma.fields.Method(
+        "get_consent",
+        metadata={"description": "the consent record: version and language of the text, time (in the festival's "
+                                 "zone) and the SHA-256 of the exact text agreed to"},
+    )
+
+    def get_consent(self, pass_):
+        return {
+            "version": pass_.consent_version,
+            "locale": pass_.consent_locale,
+            "at": _in_zone(pass_.consent_at, pass_.festival),
+            "text_sha256": pass_.consent_text_sha256,
+        }
+
+
+class PersonalDataDeletedOut(ma.Schema):
+    id = ma.fields.Function(lambda d: d.pass_.id)
+    status = ma.fields.Function(lambda d: d.pass_.status, metadata={"description": "anonymised, or cancelled"})
+    anonymised_at = ma.fields.Function(lambda d: _in_zone(d.pass_.anonymised_at, d.pass_.festival))
+    cancelled_bookings = ma.fields.List(
+        ma.fields.Nested(BookingOut), metadata={"description": "bookings of sessions still to come, now cancelled"}
+    )
+
+
 class ExistingPassOut(ma.Schema):
     id = ma.fields.Integer()
     message = ma.fields.String()

@@ -4,7 +4,7 @@ from flask import Blueprint
 
 from app.i18n import current_locale, local
 from events.vocabulary import AGE_GROUPS, label
-from registrations import console_pages, pass_pages
+from registrations import console_pages, pass_pages, privacy_pages
 
 bp = Blueprint(
     "registrations",
@@ -15,6 +15,7 @@ bp = Blueprint(
 )
 
 pass_pages.register(bp)
+privacy_pages.register(bp)
 console_pages.register(bp)
 
 

@@ -40,6 +40,8 @@ RECURRING = (
     Recurring("reminders-replan", "workers.mail.reminders.replan_upcoming", every=3600, queue=MAIL),
     # Outbox rows handed over long ago are history nobody reads.
     Recurring("outbox-purge", "workers.housekeeping.purge_outbox", every=24 * 3600),
+    # PDPA: personal data of festivals past PERSONAL_DATA_RETENTION_DAYS is anonymised (docs/privacy.md).
+    Recurring("personal-data-purge", "workers.privacy.purge_expired_personal_data", every=24 * 3600, timeout=3600),
     # Reports compiled after each festival day (reports helper): see docs/reports.md.
     Recurring("daily-reports", "workers.report_jobs.compile_daily_reports", every=900, queue=REPORTS),
 )

@@ -27,6 +27,11 @@ def _cell(value):
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
+def _email(pass_):
+    """An anonymised pass keeps a placeholder address (deleted-<id>@invalid): no one's, so not listed."""
+    return "" if pass_.anonymised_at is not None else pass_.email
+
+
 def _party(pass_):
     return "; ".join(f"{member.name} ({member.age_group})" for member in pass_.party)
 
@@ -49,7 +54,7 @@ def session_attendees_csv(session):
     for booking, position in [(b, None) for b in confirmed] + [(b, n) for n, b in enumerate(waitlisted, 1)]:
         holder = booking.pass_
         rows.append(
-            [holder.name, holder.email, holder.phone, holder.age_group, _party(holder), booking.seats,
+            [holder.name, _email(holder), holder.phone, holder.age_group, _party(holder), booking.seats,
              booking.status, position, local(booking.queued_at, zone).isoformat()]
         )
     return _csv(SESSION_COLUMNS, rows)
@@ -91,7 +96,7 @@ def festival_attendees_csv(festival):
         confirmed = "; ".join(titles.get(b.session_id, "") for b in live if b.status == CONFIRMED)
         waiting = "; ".join(f"{titles.get(b.session_id, '')} (#{positions.get(b.id)})" for b in live if b.status == WAITLISTED)
         rows.append(
-            [holder.id, holder.name, holder.email, holder.phone, holder.age_group, _party(holder), holder.party_size,
+            [holder.id, holder.name, _email(holder), holder.phone, holder.age_group, _party(holder), holder.party_size,
              holder.status, local(holder.created_at, festival.timezone).isoformat(), confirmed, waiting]
         )
     return _csv(FESTIVAL_COLUMNS, rows)

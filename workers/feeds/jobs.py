@@ -21,8 +21,8 @@ def rebuild_festival(festival_id, since=None):
 
 def rebuild_agenda(pass_id, since=None):
     pass_ = store.pass_by_id(pass_id)
-    if pass_ is None:
-        return False
+    if pass_ is None or pass_.anonymised_at is not None:
+        return False  # gone, or its personal data deleted: its agenda is no one's any more
     built = store.build_agenda(pass_, since=since)
     db.session.commit()
     return built
