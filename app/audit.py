@@ -152,6 +152,6 @@ def entries_for_city(city_id, limit=200, before_id=None):
     query = sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
     if city_id is not None:
         query = query.where(AuditEntry.city_id == city_id)
-    if before_id:
+    if before_id and 0 < before_id <= 2**31 - 1:  # past any row id: from the newest (SQLite cannot bind it)
         query = query.where(AuditEntry.id < before_id)
     return list(db.session.scalars(query))

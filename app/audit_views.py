@@ -26,7 +26,7 @@ class AuditEntrySchema(ma.Schema):
 
 
 class AuditQuerySchema(ma.Schema):
-    before_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1))
+    before_id = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=1, max=2**31 - 1))
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=500))
 
 

@@ -59,7 +59,16 @@ class ErrorSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"description": "machine-readable reason"})
     message = ma.fields.String(required=True)
     field = ma.fields.String(metadata={"description": "the first field at fault"})
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+    errors = ma.fields.Raw(
+        metadata={
+            "description": "by field: {field: [message, ...]}; for a spreadsheet's `invalid_rows`, "
+            "a list of {row, field, code, message}",
+            "oneOf": [
+                {"type": "object", "additionalProperties": {}},
+                {"type": "array", "items": {"type": "object"}},
+            ],
+        }
+    )
 
     class Meta:
         unknown = ma.INCLUDE
@@ -125,13 +134,18 @@ def register_error_handlers(app):
         if wants_json():
             response = jsonify(http_error_body(error))
             response.status_code = error.code or 500
+            # The error's own headers (Allow on a 405, Retry-After, ...), but our JSON content type.
+            for key, value in error.get_headers():
+                if key.lower() != "content-type":
+                    response.headers[key] = value
             # webargs sets data["headers"] to None on a 422: no headers, not a crash.
             for key, value in ((getattr(error, "data", None) or {}).get("headers") or {}).items():
                 response.headers[key] = value
             if error.code == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
             return response
-        return render_template("error.html", status=error.code, message=error.description), error.code
+        headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
+        return render_template("error.html", status=error.code, message=error.description), error.code, headers
 
     @app.errorhandler(sa_exc.TimeoutError)
     def pool_exhausted(error):

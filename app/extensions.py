@@ -9,6 +9,7 @@ from flask_wtf import CSRFProtect
 
 from app.database import db
 from app.errors import ErrorSchema
+from app.openapi_errors import ErrorResponses
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
@@ -27,6 +28,6 @@ class ThetsakanApi(Api):
         return None
 
 
-api = ThetsakanApi()
+api = ThetsakanApi(spec_kwargs={"extra_plugins": [ErrorResponses()]})
 
 __all__ = ["db", "migrate", "login_manager", "csrf", "babel", "limiter", "api"]

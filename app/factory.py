@@ -24,6 +24,7 @@ import workers.privacy
 import workers.views
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
+from app import input_guard
 from app.auth import current_principal
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
@@ -104,6 +105,7 @@ def create_app(test_config=None):
     register_error_handlers(app)
     # Who may call comes first (anonymous callers learn nothing about bodies), then hostile input.
     app.before_request(access.enforce)
+    input_guard.install(app)
     relay.install()
     i18n.install_filters(app)
     _register_blueprints(app)

@@ -10,14 +10,15 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, ErrorSchema
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, scanning, stats, visits
 from checkin.bundle import scanner_bundle
 from checkin.checkpoints import SCANNING_ROLES, checkpoint_for, festival_by_slug
 from checkin.presenters import batch_answer, checkpoint_answer, scan_answer
 from checkin.schemas import (
-    BatchIn, BatchOut, CheckpointIn, CheckpointOut, DeviceOut, PairIn, ScanIn, ScanOut, VisitIn, VisitOut,
+    BatchIn, BatchOut, CheckinStatsOut, CheckpointIn, CheckpointOut, DeviceOut, PairIn, PairingOut, ScanIn, ScanOut,
+    ScannerFestivalsOut, VisitIn, VisitOut,
 )
 
 blp = Blueprint("checkin_api", __name__, description="Checkpoints and scans")
@@ -119,6 +120,7 @@ def bundle(slug):
 @blp.route("/festivals/<slug>/checkin-stats", methods=["GET"])
 @require_roles("organiser", "city-team")
 @blp.doc(security=BEARER)
+@blp.alt_response(200, schema=CheckinStatsOut, description="live counters")
 def checkin_stats(slug):
     """Live counters: admitted per checkpoint, inside now at gates, attendance against bookings per session."""
     return stats.checkin_stats(_festival_for(slug))
@@ -128,6 +130,7 @@ def checkin_stats(slug):
 @require_roles("organiser")
 @blp.doc(security=BEARER)
 @blp.doc(responses={"200": {"description": "A4 PDF", "content": {"application/pdf": {}}}})
+@blp.alt_response(409, schema=ErrorSchema, description="`no_poster`: gates have no visitor poster")
 def poster(checkpoint_id):
     """The printable A4 poster (Thai and English) that visitors scan with their phones."""
     checkpoint = checkpoint_for(current_principal(), checkpoint_id)
@@ -140,6 +143,7 @@ def poster(checkpoint_id):
 @require_roles("organiser")
 @blp.doc(security=BEARER)
 @blp.response(200, CheckpointOut)
+@blp.alt_response(409, schema=ErrorSchema, description="`no_poster`: gates have no visitor poster")
 def rotate_poster(checkpoint_id):
     """A new poster code: every printed or photographed copy of the old one is refused (poster_retired)."""
     checkpoint = checkpoint_for(current_principal(), checkpoint_id)
@@ -152,6 +156,9 @@ def rotate_poster(checkpoint_id):
 @blp.route("/passes/<manage_token>/visits", methods=["POST"])
 @blp.arguments(VisitIn)
 @blp.response(200, VisitOut)
+@blp.alt_response(403, schema=ErrorSchema, description="`self_checkin_off`: this festival checks visitors in at the door")
+@blp.alt_response(404, schema=ErrorSchema, description="`not_found`: no such pass; `invalid_poster`: not one of our posters")
+@blp.alt_response(410, schema=ErrorSchema, description="`poster_retired`: the poster was replaced")
 def visit(data, manage_token):
     """A visitor's phone at a poster: a booth visit on the stamp card, or self check-in to a booked session."""
     pass_ = visits.pass_for_manage_token(manage_token)
@@ -173,6 +180,9 @@ def visit(data, manage_token):
 @blp.route("/scanner-devices/pair", methods=["POST"])
 @blp.arguments(PairIn)
 @blp.response(201, DeviceOut)
+@blp.alt_response(404, schema=ErrorSchema, description="`invalid_pairing`: not a pairing code, or one that no longer applies")
+@blp.alt_response(409, schema=ErrorSchema, description="`pairing_used`: the code was used already")
+@blp.alt_response(410, schema=ErrorSchema, description="`pairing_expired`: show a new code")
 def pair_device(data):
     """Pair a phone with a one-time code from the organiser console; answers the device's bearer token."""
     try:
@@ -187,6 +197,7 @@ def pair_device(data):
 @blp.route("/festivals/<slug>/scanner-pairings", methods=["POST"])
 @require_roles("organiser")
 @blp.doc(security=BEARER)
+@blp.alt_response(201, schema=PairingOut, description="a one-time pairing code")
 def new_pairing(slug):
     """A one-time pairing code (and the /scan address to put in a QR) for the caller's own scanning."""
     festival = _festival_for(slug)
@@ -198,6 +209,7 @@ def new_pairing(slug):
 @blp.route("/scanner/festivals", methods=["GET"])
 @require_roles(*SCANNING_ROLES)
 @blp.doc(security=BEARER)
+@blp.alt_response(200, schema=ScannerFestivalsOut, description="the festivals the caller may scan at")
 def scanner_festivals():
     """The festivals the caller may scan at (their city's; an admin's: all)."""
     user = current_principal()

@@ -6,7 +6,7 @@ through Flask-Babel, so they come out in Thai from this package's catalogue.
 """
 from datetime import datetime
 
-from flask_babel import gettext, lazy_gettext as _l, ngettext
+from flask_babel import get_translations, gettext, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -36,7 +36,9 @@ class BabelTranslations:
         return gettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        # Untouched: WTForms fills in %(value)s itself. Flask-Babel's ngettext() would format the
+        # message with `num` alone and fail on it (KeyError), e.g. for a choice that is not offered.
+        return get_translations().ngettext(singular, plural, n)
 
 
 class ConsoleForm(FlaskForm):

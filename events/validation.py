@@ -15,6 +15,9 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # PostgreSQL integer columns; larger numbers would fail in the database, not here.
 MAX_INT = 2**31 - 1
 MAX_CAPACITY = 1_000_000
+# Festival days: a bound keeps the date arithmetic (the day after, midnight in a zone) in range.
+MIN_DATE = date(1990, 1, 1)
+MAX_DATE = date(2200, 12, 31)
 
 
 def text(field, value, max_length, required=False):
@@ -114,15 +117,17 @@ def a_date(field, value, required=True):
             raise Invalid(field, "This field is required.", code="required")
         return None
     if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
+        value = value.date()
+    elif isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            value = date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise Invalid(field, "Must be a date (YYYY-MM-DD).", code="invalid")
+    if not isinstance(value, date):
+        raise Invalid(field, "Must be a date (YYYY-MM-DD).", code="invalid")
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise Invalid(field, f"Must be between {MIN_DATE.year} and {MAX_DATE.year}.", code="out_of_range")
+    return value
 
 
 @lru_cache(maxsize=1)

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint
 from app import privacy
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
-from app.errors import NotFound
+from app.errors import ErrorSchema, NotFound
 from events import services as events_services
 from events.models import Festival
 from registrations import pass_codes, qr
@@ -105,6 +105,11 @@ def pass_qr(token):
 @blp.route("/passes/<token>/bookings", methods=["POST"])
 @blp.arguments(BookingIn)
 @blp.response(201, BookingOut, description="`confirmed`, or `waitlisted` with its position")
+@blp.alt_response(
+    409, schema=ErrorSchema,
+    description="`clash` (with the other `session_id`), `closed`, `already_booked` (with `booking_id`), "
+    "`no_booking_needed`, `exceeds_capacity`, `pass_cancelled`",
+)
 def book(data, token):
     """Book a session: 409 `clash`, `closed`, `already_booked`, `no_booking_needed`."""
     booking = svc.book(svc.pass_for_manage_token(token).id, data["session_id"], data["seats"])
@@ -114,6 +119,7 @@ def book(data, token):
 
 @blp.route("/passes/<token>/bookings/<int:booking_id>", methods=["DELETE"])
 @blp.response(200, BookingOut)
+@blp.alt_response(409, schema=ErrorSchema, description="`closed`: the session has started")
 def cancel_booking(token, booking_id):
     """Cancel a booking; freed seats go to the waitlist at once."""
     booking = svc.cancel_booking(svc.pass_for_manage_token(token).id, booking_id)
@@ -183,6 +189,10 @@ def set_capacity(data, session_id):
 @require_roles("organiser")
 @blp.arguments(BookingChangeIn)
 @blp.response(200, BookingOut)
+@blp.alt_response(
+    409, schema=ErrorSchema,
+    description="`booking_cancelled`, `closed`, `no_booking_needed`, `already_booked`, `clash`, `full`",
+)
 @blp.doc(security=ORGANISER)
 def change_booking(data, booking_id):
     """Move a booking to another session (`session_id`) or cancel it (`status: cancelled`)."""

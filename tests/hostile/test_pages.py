@@ -1,0 +1,133 @@
+"""Garbage into the HTML forms (visitors' sign-up, the organiser console): a 4xx page or the form
+again with its errors (422), never a 500, and nothing stored."""
+import pytest
+
+from tests.conftest import csrf_from, login
+
+SIGNUP_FORM = {"name": "Somsri", "email": "somsri@example.org", "age_group": "adult", "consent": "y"}
+
+
+@pytest.fixture
+def organiser_client(app, make_user, world):
+    client = app.test_client()
+    make_user("organiser", city_id=world.city_id, password="correct horse battery", email="noi@kk.example")
+    assert login(client, "noi@kk.example", "correct horse battery").status_code in (302, 303)
+    return client
+
+
+def form_token(client, url):
+    page = client.get(url)
+    assert page.status_code == 200, page.get_data(as_text=True)[:300]
+    return csrf_from(page.get_data(as_text=True))
+
+
+def is_a_page_refusal(answer):
+    assert 400 <= answer.status_code < 500, (answer.status_code, answer.get_data(as_text=True)[:300])
+    assert answer.mimetype == "text/html"
+    return answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name": "Som\x00sri"},
+        {"email": "a\x00@example.org"},
+        {"name": "ส" * 50_000},
+        {"email": "not an email"},
+        {"age_group": "toddler"},
+        {"phone": "=HYPERLINK(1)"},
+        {"party_name": ["Nok", "Noi"] * 20, "party_age_group": ["child"] * 40},
+        {"party_name": "Nok", "party_age_group": "dinosaur"},
+        {"consent": ""},
+        {"consent_version": "1999-01\x00"},
+        {"consent_version": "no-such-version"},
+    ],
+    ids=["nul-name", "nul-email", "long-name", "bad-email", "bad-age", "formula-phone", "party-of-40", "bad-party-age",
+         "no-consent", "nul-version", "unknown-version"],
+)
+def test_signup_page_garbage_is_a_4xx_page_and_stores_nothing(client, world, row_counts, changes):
+    url = f"/festivals/{world.slug}/signup"
+    token = form_token(client, url)
+    before = row_counts()
+    answer = client.post(url, data={**SIGNUP_FORM, **changes, "csrf_token": token})
+    html = is_a_page_refusal(answer)
+    assert "<form" in html or answer.status_code in (400, 413, 422)
+    assert row_counts() == before
+
+
+def test_signup_page_odd_requests(client, world, row_counts):
+    url = f"/festivals/{world.slug}/signup"
+    token = form_token(client, url)
+    before = row_counts()
+    is_a_page_refusal(client.post(url, data={**SIGNUP_FORM}))  # no CSRF token
+    is_a_page_refusal(client.post(url, data="name=x", content_type="text/plain"))
+    is_a_page_refusal(client.post(url, json={**SIGNUP_FORM, "csrf_token": token}))
+    is_a_page_refusal(client.post(url, data={**SIGNUP_FORM, "csrf_token": token, "x" * 10: "y" * (11 * 1024 * 1024)}))
+    assert client.get(f"/festivals/{world.slug}/signup?session=%00").status_code == 200  # ignored, like any bad filter
+    assert client.get(f"/festivals/{world.slug}/signup?session={2**80}").status_code == 200
+    is_a_page_refusal(client.get("/festivals/%00/signup"))
+    is_a_page_refusal(client.get(f"/passes/{world.ids['manage_token']}%00"))
+    assert client.get(f"/passes/{world.ids['manage_token']}?book={2**80}").status_code == 200
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"title_en": "Talk\x00"},
+        {"title_en": "x" * 100_000},
+        {"capacity": str(2**70)},
+        {"capacity": "-1"},
+        {"capacity": "lots"},
+        {"venue_id": str(2**70)},
+        {"venue_id": "abc"},
+        {"day": "9999-12-31"},
+        {"day": "0001-01-01"},
+        {"starts": "25:00"},
+        {"kind": "party"},
+        {"themes": ["happiness"]},
+        {"hosts": "A\nB\x00"},
+    ],
+    ids=["nul-title", "long-title", "huge-capacity", "negative-capacity", "word-capacity", "huge-venue", "word-venue",
+         "year-9999", "year-1", "hour-25", "bad-kind", "bad-theme", "nul-host"],
+)
+def test_console_session_form_garbage_is_a_4xx_page_and_stores_nothing(organiser_client, world, row_counts, changes):
+    url = f"/organiser/festivals/{world.slug}/sessions/new?lang=en"
+    token = form_token(organiser_client, url)
+    before = row_counts()
+    form = {"title_en": "Evening talk", "kind": "talk", "venue_id": "", "day": "2027-08-22", "starts": "18:00",
+            "ends": "19:00", "language": "th", "csrf_token": token}
+    answer = organiser_client.post(url, data={**form, **changes})
+    is_a_page_refusal(answer)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"name_en": "Fair\x00"},
+        {"starts_on": "9999-12-30", "ends_on": "9999-12-31"},
+        {"starts_on": "0001-01-01"},
+        {"stamp_goal": str(2**70)},
+        {"timezone": "Mars/Olympus_Mons"},
+        {"timezone": "Asia/Bangkok\x00"},
+    ],
+    ids=["nul-name", "year-9999", "year-1", "huge-stamp-goal", "bad-zone", "nul-zone"],
+)
+def test_console_festival_form_garbage_is_a_4xx_page_and_stores_nothing(organiser_client, world, row_counts, changes):
+    url = f"/organiser/festivals/{world.slug}?lang=en"
+    token = form_token(organiser_client, url)
+    before = row_counts()
+    form = {"name_th": "วันเรียนรู้", "name_en": "Learning Days", "starts_on": "2027-08-22", "ends_on": "2027-08-23",
+            "timezone": "Asia/Bangkok", "stamp_goal": "5", "csrf_token": token}
+    answer = organiser_client.post(url, data={**form, **changes})
+    is_a_page_refusal(answer)
+    assert row_counts() == before
+
+
+def test_console_urls_with_garbage_ids_are_404_pages(organiser_client, world):
+    for url in (f"/organiser/festivals/{world.slug}/sessions/{2**70}", f"/organiser/festivals/{world.slug}/venues/{2**40}",
+                f"/organiser/festivals/{world.slug}/booths/99999999999999999999999", "/organiser/festivals/a%00b"):
+        answer = organiser_client.get(url)
+        assert answer.status_code == 404, (url, answer.status_code)
+        assert answer.mimetype == "text/html"
