@@ -5,12 +5,23 @@ from app.i18n import short_date
 from reports.tables import DATE, HOUR, INT, PCT, STAMP, WORD
 
 
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): names come from organisers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value):
+    """Text kept as text in a spreadsheet: a leading quote before what would start a formula."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
 def csv_value(value, kind):
     """Stable text for scripts: codes, ISO dates, shares as fractions with four places."""
     if value is None:
         return ""
     if kind == PCT:
         return f"{value:.4f}"
+    if isinstance(value, str):
+        return as_text(value)
     return str(value)
 
 

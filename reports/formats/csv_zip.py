@@ -8,7 +8,7 @@ import io
 import zipfile
 from zoneinfo import ZoneInfo
 
-from reports.formats.cells import csv_value
+from reports.formats.cells import as_text, csv_value
 
 BOM = "\ufeff"
 ABOUT = "about.csv"
@@ -47,7 +47,7 @@ def about_csv(figures, report_id):
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["key", "value"])
-    writer.writerows(rows)
+    writer.writerows((key, as_text(value)) for key, value in rows)
     return (BOM + out.getvalue()).encode("utf-8")
 
 

@@ -35,8 +35,9 @@ class Styles:
         font = {"font_name": "Tahoma", "font_size": 11}
         self.header = book.add_format({**font, "bold": True, "font_color": "#FFFFFF", "bg_color": INK,
                                        "text_wrap": True, "valign": "top", "border": 1, "border_color": "#3A4150"})
-        self.text = book.add_format({**font, "valign": "top"})
-        self.wrap = book.add_format({**font, "valign": "top", "text_wrap": True})
+        # quote_prefix: Excel keeps these cells as text even when someone edits one (no formula ever runs).
+        self.text = book.add_format({**font, "valign": "top", "quote_prefix": True})
+        self.wrap = book.add_format({**font, "valign": "top", "text_wrap": True, "quote_prefix": True})
         self.int = book.add_format({**font, "num_format": "#,##0", "valign": "top"})
         self.pct = book.add_format({**font, "num_format": "0.0%", "valign": "top"})
         self.date = book.add_format({**font, "num_format": "yyyy-mm-dd", "align": "left", "valign": "top"})
