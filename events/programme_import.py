@@ -78,7 +78,7 @@ def _check_row(festival, number, raw, venues_by_name, plan):
     values["description_th"] = attempt("description_th", lambda: check.text("description_th", _cell(raw, "description_th"), 20_000))
     values["description_en"] = attempt("description_en", lambda: check.text("description_en", _cell(raw, "description_en"), 20_000))
     values["kind"] = attempt("kind", lambda: _word("kind", raw, SESSION_KINDS, required=True))
-    day = attempt("day", lambda: _required(raw, "day", parse_day))
+    day = attempt("day", lambda: check.a_date("day", _required(raw, "day", parse_day)))  # a_date: years in range
     start = attempt("start", lambda: _required(raw, "start", parse_clock))
     end = attempt("end", lambda: _required(raw, "end", parse_clock))
     values["capacity"] = attempt("capacity", lambda: check.capacity("capacity", _optional(raw, "capacity", parse_count)))
