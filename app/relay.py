@@ -94,7 +94,7 @@ def hand_over(ids):
                 .values(dispatched_at=now_utc(), attempts=OutboxMessage.attempts + 1, last_error=None)
             )
         if error is not None:
-            failed = [i for i in pending if i not in set(held)]
+            failed = sorted(set(pending) - set(held))
             conn.execute(
                 sa.update(OutboxMessage)
                 .where(OutboxMessage.id.in_(failed))

@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from app import relay
 from app.queues import add_maintenance_hook
-from workers.schedule import ensure_recurring
+from workers.schedule import ensure_recurring, quiet_worker_log
 from workers.warmup import warm_up
 
 outbox_cli = AppGroup("outbox", help="The outbox of domain messages and its relay to RQ.")
@@ -38,4 +38,5 @@ def register_commands(app):
     app.cli.add_command(outbox_cli)
     add_maintenance_hook(app, warm_up)
     add_maintenance_hook(app, ensure_recurring)
+    quiet_worker_log()
     return app

@@ -31,11 +31,12 @@ class Recurring:
     every: int  # seconds
     queue: str = DEFAULT
     timeout: int = 300
+    quiet: bool = False  # keep its routine runs out of the worker's log (failures still show)
 
 
 RECURRING = (
     # The relay's safety net: outbox messages the after-commit relay could not hand over.
-    Recurring("outbox-sweep", "app.relay.sweep", every=5),
+    Recurring("outbox-sweep", "app.relay.sweep", every=5, quiet=True),
     # Reminders are enqueue_at jobs; this re-plans the next day's in case Redis lost them.
     Recurring("reminders-replan", "workers.mail.reminders.replan_upcoming", every=3600, queue=MAIL),
     # Outbox rows handed over long ago are history nobody reads.
@@ -46,6 +47,27 @@ RECURRING = (
     Recurring("daily-reports", "workers.report_jobs.compile_daily_reports", every=900, queue=REPORTS),
 )
 BY_NAME = {entry.name: entry for entry in RECURRING}
+
+
+class QuietRecurringJobs(logging.Filter):
+    """Drops the worker's INFO lines about quiet recurring jobs: twelve sweeps a minute would
+    bury everything else `make run` prints. Warnings and errors pass."""
+
+    def __init__(self):
+        super().__init__()
+        self.markers = tuple(f"recurring{sep}{e.name}" for e in RECURRING if e.quiet for sep in ("-", " "))
+
+    def filter(self, record):
+        if record.levelno > logging.INFO:
+            return True
+        message = record.getMessage()
+        return not any(marker in message for marker in self.markers)
+
+
+def quiet_worker_log():
+    logger = logging.getLogger("rq.worker")
+    if not any(isinstance(f, QuietRecurringJobs) for f in logger.filters):
+        logger.addFilter(QuietRecurringJobs())
 
 
 def job_id(entry, slot):
@@ -75,7 +97,8 @@ def _schedule_slot(entry, slot):
         job_id(entry, slot),
         timeout=entry.timeout,
         result_ttl=entry.every * 2,
-        failure_ttl=7 * 24 * 3600,
+        # A failing 5-second sweep must not fill the failed registry: keep about a dozen failures.
+        failure_ttl=min(7 * 24 * 3600, max(600, entry.every * 12)),
         description=f"recurring {entry.name}",
     )
 

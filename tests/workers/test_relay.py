@@ -1,4 +1,5 @@
 """The relay: committed outbox messages reach RQ once, after the commit or by the sweep."""
+import logging
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -226,3 +227,15 @@ def test_after_redis_lost_its_data_redeliver_hands_messages_over_again_and_nothi
         emails = sorted(db.session.scalars(sa.text("SELECT email FROM passes WHERE id IN (:a, :b)").bindparams(a=first, b=second)))
         db.session.remove()
     assert recipients == emails  # the lost one arrives; the delivered one is not sent again
+
+
+def test_the_worker_log_leaves_out_routine_sweeps_but_not_their_failures():
+    quiet = schedule.QuietRecurringJobs()
+
+    def record(level, message, *args):
+        return logging.LogRecord("rq.worker", level, __file__, 1, message, args, None)
+
+    assert not quiet.filter(record(logging.INFO, "Worker %s: %s: %s (%s)", "w1", "default", "Job OK", "recurring-outbox-sweep-7"))
+    assert not quiet.filter(record(logging.INFO, "Successfully completed %s job in %ss", "recurring outbox-sweep", "0.1"))
+    assert quiet.filter(record(logging.ERROR, "Worker w1: job recurring-outbox-sweep-7: exception raised"))
+    assert quiet.filter(record(logging.INFO, "Worker w1: mail: Job OK (m12-send_pass_confirmation)"))
