@@ -2,7 +2,6 @@
 import io
 import re
 
-import pytest
 import sqlalchemy as sa
 import vobject
 from PIL import Image
