@@ -30,7 +30,9 @@ def scanner():
 @login_required
 def signed_in_device():
     """A device token for the signed-in user's phone (CSRF-checked: X-CSRFToken header)."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):  # a list, a string or null is no request for a device
+        body = {}
     festival = festival_by_slug(str(body.get("festival") or ""))
     user = current_principal()
     if not may_scan(user, festival):

@@ -1,5 +1,7 @@
 """Garbage into the HTML forms (visitors' sign-up, the organiser console): a 4xx page or the form
 again with its errors (422), never a 500, and nothing stored."""
+import re
+
 import pytest
 
 from tests.conftest import csrf_from, login
@@ -131,3 +133,52 @@ def test_console_urls_with_garbage_ids_are_404_pages(organiser_client, world):
         answer = organiser_client.get(url)
         assert answer.status_code == 404, (url, answer.status_code)
         assert answer.mimetype == "text/html"
+
+
+def test_the_scanner_pages_json_call_takes_garbage_without_a_crash(organiser_client, world, row_counts):
+    page = organiser_client.get("/scan").get_data(as_text=True)
+    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    before = row_counts()
+    headers = {"X-CSRFToken": token, "Accept": "application/json"}  # as the scanner page sends it
+    for data in ("[1, 2]", '"hostile-days"', "null", "{", "[" * 50_000):
+        answer = organiser_client.post("/scan/device", data=data, content_type="application/json", headers=headers)
+        assert 400 <= answer.status_code < 500, (data[:20], answer.status_code)
+    answer = organiser_client.post("/scan/device", json={"festival": "hostile\x00days"}, headers=headers)
+    assert answer.status_code == 422 and answer.get_json()["field"] == "festival"
+    assert row_counts() == before
+    made = organiser_client.post("/scan/device", json={"festival": world.slug, "label": ["not", "text"]}, headers=headers)
+    assert made.status_code == 201 and made.get_json()["festival"] == world.slug
+
+
+GARBAGE = ["x" * 5000, str(2**70), "-1", "9999-12-31", "0001-01-01", "=HYPERLINK(\"http://evil\")", "",
+           "../../etc/passwd", "<script>alert(1)</script>", "\u202e\ufeff\u200b", "Robert'); DROP TABLE passes;--"]
+FORM_PAGES = ["/organiser/festivals/{slug}", "/organiser/festivals/{slug}/sessions/new", "/organiser/festivals/{slug}/venues/new",
+              "/organiser/festivals/{slug}/booths/new", "/organiser/festivals/{slug}/checkpoints",
+              "/organiser/festivals/{slug}/import", "/festivals/{slug}/signup", "/reports/festivals/{slug}",
+              "/passes/{token}"]
+
+
+def test_every_page_form_takes_garbage_in_every_field_without_a_5xx(app, client, world, make_user):
+    """Every POST page of the URL map, every field name any form shows, each garbage value in turn."""
+    make_user("admin", password="correct horse battery", email="boss@kk.example")
+    assert login(client, "boss@kk.example", "correct horse battery").status_code in (302, 303)
+    values = {"slug": world.slug, "venue_id": world.ids["room"], "session_id": world.ids["workshop"],
+              "booth_id": world.ids["booth"], "checkpoint_id": world.ids["door"], "booking_id": world.ids["booking"],
+              "token": world.ids["spare_token"], "import_id": 1, "device_id": 1, "queue_name": "default", "job_id": "x"}
+    fields, token = {"name", "email"}, None
+    for page in FORM_PAGES:
+        html = client.get(page.format(**values)).get_data(as_text=True)
+        fields |= set(re.findall(r'name="([a-z_]+)"', html))
+        token = token or csrf_from(html)
+    fields.discard("csrf_token")
+    routes = [rule for rule in app.url_map.iter_rules()
+              if "POST" in rule.methods and not rule.rule.startswith("/api/") and "static" not in rule.endpoint
+              and rule.endpoint not in ("login.logout", "login.login")]
+    assert len(routes) > 25 and len(fields) > 30
+    for rule in routes:
+        url = rule.rule
+        for name in rule.arguments:
+            url = re.sub(r"<(?:[a-z]+:)?" + name + ">", str(values[name]), url)
+        for garbage in GARBAGE:
+            answer = client.post(url, data={**{name: garbage for name in fields}, "csrf_token": token})
+            assert answer.status_code < 500, (url, garbage[:20], answer.status_code)
