@@ -26,7 +26,6 @@ import time
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from app import relay
 from app.database import db, now_utc
@@ -36,8 +35,8 @@ from events import services as events
 from events.demo import load_demo
 from registrations import services as registrations
 from registrations.models import Pass
-from workers.mail import compose, content
-from workers.mail.jobs import locale_of
+from workers.mail import content
+from workers.mail.jobs import write_message
 from workers.models import SENT, SentMessage
 
 MAILS = int(os.environ.get("BENCH_MAILS", "10000"))
@@ -116,16 +115,7 @@ def sample_messages(count):
     passes = db.session.scalars(sa.select(Pass).order_by(Pass.id).limit(count)).all()
     out, began = [], time.perf_counter()
     for pass_ in passes:
-        locale = locale_of(pass_)
-        with force_locale(locale):
-            letter = content.confirmation(pass_, locale)
-            context = {"subject": letter.subject, **letter.context}
-            html = compose.render("mail/confirmation.html", locale, **context)
-            text = compose.render("mail/confirmation.txt", locale, **context)
-        message = compose.compose(
-            message_id=f"<bench-{pass_.id}@thetsakan.example>", to_name=pass_.name, to_email=pass_.email,
-            subject=letter.subject, text=text, html=html, inline=letter.inline, attachments=letter.attachments,
-        )
+        message = write_message(pass_, lambda locale, p=pass_: content.confirmation(p, locale), f"<bench-{pass_.id}@thetsakan.example>")
         out.append((pass_.email, message.as_bytes(policy=message.policy.clone(linesep="\r\n"))))
     return out, (time.perf_counter() - began) / max(1, len(out))
 

@@ -26,31 +26,34 @@ def locale_of(pass_):
     return pass_.locale if pass_.locale in LOCALES else "th"
 
 
+def write_message(pass_, write, message_id):
+    """The EmailMessage of `write(locale)` (a content.Letter) for this visitor, in their language."""
+    locale = locale_of(pass_)
+    with force_locale(locale):
+        letter = write(locale)
+        context = {"subject": letter.subject, **letter.context}
+        html = compose.render(f"mail/{letter.template}.html", locale, **context)
+        text = compose.render(f"mail/{letter.template}.txt", locale, **context)
+    return compose.compose(
+        message_id=message_id,
+        to_name=pass_.name,
+        to_email=pass_.email,
+        subject=letter.subject,
+        text=text,
+        html=html,
+        inline=letter.inline,
+        attachments=letter.attachments,
+        headers=letter.headers,
+    )
+
+
 def send(key, kind, pass_, write):
     """Write the letter in the visitor's language and send it once under `key`."""
     if not pass_.email or pass_.anonymised_at is not None:
         return False
-    locale = locale_of(pass_)
-
-    def build(message_id):
-        with force_locale(locale):
-            letter = write(locale)
-            context = {"subject": letter.subject, **letter.context}
-            html = compose.render(f"mail/{letter.template}.html", locale, **context)
-            text = compose.render(f"mail/{letter.template}.txt", locale, **context)
-        return compose.compose(
-            message_id=message_id,
-            to_name=pass_.name,
-            to_email=pass_.email,
-            subject=letter.subject,
-            text=text,
-            html=html,
-            inline=letter.inline,
-            attachments=letter.attachments,
-            headers=letter.headers,
-        )
-
-    return ledger.send_once(key, kind, pass_.id, pass_.email, build, compose.our_domain())
+    return ledger.send_once(
+        key, kind, pass_.id, pass_.email, lambda message_id: write_message(pass_, write, message_id), compose.our_domain()
+    )
 
 
 # --- passes ---------------------------------------------------------------------
