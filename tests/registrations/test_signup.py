@@ -202,3 +202,21 @@ def test_concurrent_duplicate_sign_ups_make_one_pass(app, live_server, festival)
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Pass)) == 1
         assert len(messages("pass.created")) == 1 and len(messages("pass.link_requested")) == 7
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PartyMember)) == 0
+
+
+def test_the_current_consent_text_names_the_visitors_rights_and_an_older_version_keeps_its_own_text(app, client, festival):
+    """PDPA: the text says the data can be downloaded and deleted; a pass agreed under an older
+    version is still accepted and keeps the hash of the text it was shown."""
+    assert "download a copy of my data" in consent.text("en") and "delete my personal data" in consent.text("en")
+    assert "ดาวน์โหลดสำเนาข้อมูล" in consent.text("th") and "ลบข้อมูลส่วนบุคคล" in consent.text("th")
+    older = [version for version in consent.TEXTS if version != consent.CURRENT_VERSION]
+    assert older, "old versions stay so that their hashes still mean something"
+    answer = client.post(f"/api/v1/festivals/{festival.slug}/passes",
+                         json=signup_body(locale="th", consent_version=older[0]))
+    assert answer.status_code == 201
+    with app.app_context():
+        pass_ = db.session.get(Pass, answer.get_json()["id"])
+        assert pass_.consent_version == older[0]
+        assert pass_.consent_text_sha256 == consent.sha256("th", older[0]) != consent.sha256("th")
+    unknown = client.post(f"/api/v1/festivals/{festival.slug}/passes", json=signup_body(consent_version="1999-01-01"))
+    assert unknown.status_code == 422 and unknown.get_json()["field"] == "consent_version"
