@@ -257,6 +257,9 @@ def book(pass_id, session_id, seats=None, now=None):
             "exceeds_capacity", f"This session has {session.capacity} seats in all: book fewer seats.",
             field="seats", status=409, capacity=session.capacity,
         )
+    # Seats freed where no promotion has run yet (a capacity raised in the programme is
+    # promoted by a worker, later) go to the waitlist before a newcomer can take them.
+    promote_waitlist(session, now)
     booking = Booking(pass_id=pass_.id, session_id=session.id, seats=seats, queued_at=now)
     if seats <= _seats_free(session):
         _seat(booking, session, now)

@@ -45,3 +45,21 @@ def test_a_capacity_change_without_new_seats_promotes_nobody(app, client, festiv
     run_jobs()
     # Lowering keeps every confirmation and takes no one from the waitlist.
     assert _statuses(app, [first, second, waiting]) == {first: "confirmed", second: "confirmed", waiting: "waitlisted"}
+
+
+def test_a_newcomer_does_not_take_a_seat_freed_before_the_worker_promoted_the_waitlist(
+        app, client, festival, workshop, sign_up, book, make_user, run_jobs):
+    session_id = workshop(capacity=1)
+    first, waiting = (book(sign_up(), session_id) for _ in range(2))
+    _, token = make_user("organiser", festival.city_id)
+    assert client.patch(f"/api/v1/sessions/{session_id}", json={"capacity": 2},
+                        headers=bearer(token)).status_code == 200
+    # No job has run yet: the new seat belongs to the one who waited, not to whoever books next.
+    newcomer = book(sign_up(), session_id)
+    assert _statuses(app, [first, waiting, newcomer]) == {
+        first: "confirmed", waiting: "confirmed", newcomer: "waitlisted"}
+    run_jobs()  # the worker's promotion then finds nothing left to give
+    assert _statuses(app, [first, waiting, newcomer]) == {
+        first: "confirmed", waiting: "confirmed", newcomer: "waitlisted"}
+    with app.app_context():
+        assert [m.payload["booking_id"] for m in messages("booking.promoted")] == [waiting]
