@@ -17,6 +17,15 @@ def _bool(name, default=False):
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _count(name, default=0):
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (the reverse proxies in front of the app), not {raw!r}.")
+    return int(raw)
+
+
 def from_environment():
     """Read settings once, at start-up. Defaults give a working development app."""
     env = os.environ.get("THETSAKAN_ENV", os.environ.get("FLASK_ENV", "development"))
@@ -56,6 +65,9 @@ def from_environment():
         # Connections per process: at least the number of threads that serve requests.
         "DB_POOL_SIZE": int(os.environ.get("DB_POOL_SIZE", "10")),
         "DB_MAX_OVERFLOW": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+        # Reverse proxies in front of the app whose X-Forwarded-* headers we believe. 0 (the
+        # default) believes none: on the open internet anyone could choose their own address.
+        "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import checkin.api
 import checkin.models  # noqa: F401
@@ -67,6 +68,14 @@ def _engine_options(config):
     return options
 
 
+def _trust_proxies(app):
+    """Behind TRUSTED_PROXIES reverse proxies, the visitor's address (rate limits, audit log)
+    and scheme (secure links) come from the X-Forwarded-* headers those proxies set."""
+    hops = app.config.get("TRUSTED_PROXIES") or 0
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
 def create_app(test_config=None):
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     # Thai text as UTF-8 rather than \uXXXX escapes: a Thai programme in JSON is half the bytes.
@@ -88,6 +97,7 @@ def create_app(test_config=None):
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
     app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    _trust_proxies(app)
 
     translation_dirs = i18n.translation_directories(app, DOMAIN_DIRS)
     i18n.compile_catalogues(translation_dirs)

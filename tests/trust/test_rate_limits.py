@@ -70,3 +70,49 @@ def test_scanners_behind_one_address_are_limited_each_on_their_own(app, client, 
     # The second phone on the same venue Wi-Fi still scans.
     assert client.post("/api/v1/checkpoints/999999/scans", json={"code": "X", "device_id": "d2"},
                        headers=bearer(second)).status_code == 404
+
+
+def _sign_ups_through(client, slug, start, count, forwarded_for):
+    return [client.post(f"/api/v1/festivals/{slug}/passes",
+                        json={"name": f"Visitor {n}", "email": f"p{n}@example.org", "age_group": "adult", "consent": True},
+                        headers={"X-Forwarded-For": forwarded_for}, environ_base={"REMOTE_ADDR": "10.0.0.2"})
+            for n in range(start, start + count)]
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_limit_when_no_proxy_is_trusted(app, client, limited, make_city,
+                                                                                     make_festival):
+    make_festival(make_city(), slug="forge-fest", starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 2))
+    assert app.config["TRUSTED_PROXIES"] == 0
+    answers = [_sign_ups_through(client, "forge-fest", n, 1, f"198.51.100.{n}")[0] for n in range(21)]
+    assert [a.status_code for a in answers] == [201] * 20 + [429]
+
+
+def test_behind_a_trusted_proxy_each_visitor_is_limited_on_their_own_address(app, client, limited, make_city,
+                                                                             make_festival):
+    from app.factory import _trust_proxies
+
+    make_festival(make_city(), slug="proxy-fest", starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 2))
+    bare = app.wsgi_app
+    app.config["TRUSTED_PROXIES"] = 1
+    try:
+        _trust_proxies(app)
+        first = _sign_ups_through(client, "proxy-fest", 0, 21, "203.0.113.7")
+        assert [a.status_code for a in first] == [201] * 20 + [429]
+        # Another visitor behind the same proxy is counted on their own.
+        assert _sign_ups_through(client, "proxy-fest", 100, 1, "203.0.113.8")[0].status_code == 201
+        # One hop is trusted: an address the visitor put in front of the proxy's is not believed.
+        spoofed = _sign_ups_through(client, "proxy-fest", 200, 1, "192.0.2.1, 203.0.113.7")[0]
+        assert spoofed.status_code == 429
+    finally:
+        app.wsgi_app = bare
+        app.config["TRUSTED_PROXIES"] = 0
+
+
+def test_trusted_proxies_must_be_a_count(monkeypatch):
+    from app.config import ConfigError, from_environment
+
+    monkeypatch.setenv("TRUSTED_PROXIES", "nginx")
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        from_environment()
+    monkeypatch.setenv("TRUSTED_PROXIES", "2")
+    assert from_environment()["TRUSTED_PROXIES"] == 2
