@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from app.database import db, now_utc
 from app.users import create_user, issue_token
-from bench.harness import WRK_SCRIPT, Result, Stack, report
+from bench.harness import WRK_SCRIPT, Result, Stack, report, wrk_result
 from checkin.checkpoints import create_checkpoint
 from checkin.models import Scan
 from events.models import City, Festival
@@ -126,16 +126,7 @@ def _rush_wrk(stack, path, token, codes, duplicates, label):
         )
     if "out of distinct passes" in run.stderr:
         raise SystemExit("gate_rush: more scans than seeded passes: raise GATE_RUSH_PASSES")
-    line = next(line for line in run.stdout.splitlines() if line.startswith("BENCH_JSON "))
-    data = json.loads(line[len("BENCH_JSON "):])
-    duration = data["duration_us"] / 1e6
-    return Result(
-        label=label, path=path, requests=data["requests"], seconds=round(duration, 2),
-        rps=round(data["requests"] / duration, 1), p50_ms=round(data["p50_us"] / 1000, 2),
-        p95_ms=round(data["p95_us"] / 1000, 2), p99_ms=round(data["p99_us"] / 1000, 2),
-        errors=data["errors"], non_2xx=data["non_2xx"],
-        kb_per_response=round(data["bytes"] / max(1, data["requests"]) / 1024, 1), driver="wrk",
-    )
+    return wrk_result(run.stdout, label, path)
 
 
 def _rush_threads(stack, path, token, codes, duplicates, label):

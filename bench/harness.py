@@ -243,7 +243,12 @@ def run_wrk(base_url, path, label, seconds, connections):
         ).stdout
     finally:
         os.unlink(script.name)
-    line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
+    return wrk_result(out, label, path)
+
+
+def wrk_result(stdout, label, path):
+    """The Result of a wrk run whose Lua script (WRK_SCRIPT) printed its BENCH_JSON line."""
+    line = next(line for line in stdout.splitlines() if line.startswith("BENCH_JSON "))
     data = json.loads(line[len("BENCH_JSON "):])
     duration = data["duration_us"] / 1e6
     return Result(

@@ -90,6 +90,15 @@ def session_stats(scope):
     )
 
 
+# Seats and people, in the same words in the list of sessions and in its totals.
+SEAT_COLUMNS = (
+    Column("booked", _l("Seats booked")),
+    Column("waitlisted", _l("Waitlisted at start")),
+    Column("attended", _l("Attended (people)")),
+    Column("walk_ins", _l("Walk-ins (people)")),
+    Column("fill_rate", _l("Fill rate"), PCT),
+    Column("no_show_rate", _l("No-show rate"), PCT),
+)
 SESSION_COLUMNS = (
     Column("session_id", _l("No."), INT, 6),
     Column("starts_at", _l("Starts"), STAMP, 17),
@@ -99,12 +108,7 @@ SESSION_COLUMNS = (
     Column("themes", _l("Themes"), TEXT, 30),
     Column("status", _l("Status"), TEXT, 11),
     Column("capacity", _l("Capacity")),
-    Column("booked", _l("Seats booked")),
-    Column("waitlisted", _l("Waitlisted at start")),
-    Column("attended", _l("Attended (people)")),
-    Column("walk_ins", _l("Walk-ins (people)")),
-    Column("fill_rate", _l("Fill rate"), PCT),
-    Column("no_show_rate", _l("No-show rate"), PCT),
+    *SEAT_COLUMNS,
 )
 
 
@@ -161,12 +165,7 @@ def _total_columns(first):
         first,
         Column("sessions", _l("Sessions held")),
         Column("capacity", _l("Capacity (booked sessions)")),
-        Column("booked", _l("Seats booked")),
-        Column("waitlisted", _l("Waitlisted at start")),
-        Column("attended", _l("Attended (people)")),
-        Column("walk_ins", _l("Walk-ins (people)")),
-        Column("fill_rate", _l("Fill rate"), PCT),
-        Column("no_show_rate", _l("No-show rate"), PCT),
+        *SEAT_COLUMNS,
     )
 
 

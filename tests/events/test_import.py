@@ -2,6 +2,7 @@
 import csv
 import io
 from datetime import date, datetime, time, timezone
+from functools import partial
 
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
@@ -11,17 +12,12 @@ from app.outbox import messages
 from events.models import ProgrammeImport, ProgrammeSession, Venue
 from events.programme_import import import_status, run_import
 from events.spreadsheets import COLUMN_NAMES, read_table
+from tests import spreadsheets
 
 HEADER = ["title_th", "title_en", "kind", "day", "start", "end", "venue", "venue_kind", "capacity", "themes",
           "age_groups", "hosts", "language"]
 
-
-def csv_bytes(rows, header=HEADER, encoding="utf-8"):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
+csv_bytes = partial(spreadsheets.csv_bytes, header=HEADER)
 
 
 def upload(client, world, content, dry_run, filename="programme.csv", headers=None):

@@ -1,38 +1,22 @@
 """Broken spreadsheets sent to POST /api/v1/festivals/{slug}/import: a clear 4xx with a code, and
 nothing stored (every table counted before and after)."""
-import csv
 import io
+from functools import partial
 import zipfile
 
 import pytest
 import sqlalchemy as sa
-from openpyxl import Workbook
 
 from app.database import db
 from events.models import ProgrammeImport, ProgrammeSession
 from events.programme_import import import_status, run_import
+from tests import spreadsheets
 
 HEADER = ["title_th", "title_en", "kind", "day", "start", "end", "venue", "capacity"]
 ROW = ["เสวนา", "Forum", "forum", "2027-08-22", "15:00", "16:00", "Stage", ""]
 
-
-def csv_bytes(rows, header=HEADER, encoding="utf-8"):
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode(encoding)
-
-
-def xlsx_bytes(rows, header=HEADER):
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+csv_bytes = partial(spreadsheets.csv_bytes, header=HEADER)
+xlsx_bytes = partial(spreadsheets.xlsx_bytes, header=HEADER)
 
 
 def upload(client, world, content, filename="programme.csv", dry_run=False, content_type="multipart/form-data"):
