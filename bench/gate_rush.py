@@ -2,7 +2,8 @@
 then the same with 10% of scans repeating a pass already admitted. Throughput and p50/p95/p99 of
 POST /api/v1/checkpoints/{id}/scans, as a ratio to the floor endpoint measured in the same run.
 
-    .venv/bin/python -m bench.gate_rush         (GATE_RUSH_SECONDS, default 30; BENCH_CONNECTIONS, default 16)
+    .venv/bin/python -m bench.gate_rush         (GATE_RUSH_SECONDS, default 30; BENCH_CONNECTIONS, default 16;
+                                                 GATE_RUSH_PHONES, staff tokens the scans rotate over, default 64)
 
 After the run it checks the database: every pass scanned was admitted exactly once.
 """
@@ -32,6 +33,9 @@ from registrations.models import Pass
 
 SECONDS = float(os.environ.get("GATE_RUSH_SECONDS", "30"))
 PASSES = int(os.environ.get("GATE_RUSH_PASSES", "40000"))
+# Phones at the gate, each with its own staff token. The scan limit is per scanner (600 a
+# minute, app/limits.py); a rush from one token would measure the limiter, not the scan.
+PHONES = int(os.environ.get("GATE_RUSH_PHONES", "64"))
 
 RUSH_LUA = r"""
 local counter = 0
@@ -43,8 +47,10 @@ end
 function init(args)
   codes = {}
   for line in io.lines(args[1]) do codes[#codes + 1] = line end
-  dup, nthreads, token, path = tonumber(args[2]), tonumber(args[3]), args[4], args[5]
-  step, used = 0, {}
+  tokens = {}
+  for line in io.lines(args[4]) do tokens[#tokens + 1] = line end
+  dup, nthreads, path = tonumber(args[2]), tonumber(args[3]), args[5]
+  step, sent, used = 0, 0, {}
   math.randomseed(2027 + id)
 end
 
@@ -59,6 +65,8 @@ function request()
     code = codes[index]
     used[#used + 1] = code
   end
+  sent = sent + 1
+  local token = tokens[((id + sent * nthreads) % #tokens) + 1]
   return wrk.format("POST", path, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. token},
                     '{"code":"' .. code .. '","device_id":"bench-' .. id .. '"}')
 end
@@ -66,7 +74,7 @@ end
 
 
 def seed(passes):
-    """A published festival with one gate, a staff token and `passes` signed pass codes."""
+    """A published festival with one gate, PHONES staff tokens and `passes` signed pass codes."""
     city = City(slug="bench-gate-city", name_th="เมืองทดสอบ", name_en="Bench city")
     db.session.add(city)
     db.session.flush()
@@ -75,7 +83,8 @@ def seed(passes):
     db.session.add(festival)
     db.session.flush()
     gate = create_checkpoint(festival, name="Main gate", kind="gate")
-    token = issue_token(create_user("gate-staff@bench.example", "staff", city_id=city.id))
+    tokens = [issue_token(create_user(f"gate-staff-{n}@bench.example", "staff", city_id=city.id))
+              for n in range(PHONES)]
     key = pass_codes.festival_key(festival.id)
     codes, rows, at = [], [], now_utc()
     for n in range(passes):
@@ -91,7 +100,7 @@ def seed(passes):
         codes.append(pass_codes.encode(festival.id, public_id, 1, key.private_key))
     for start in range(0, len(rows), 5000):
         db.session.execute(sa.insert(Pass), rows[start:start + 5000])
-    return {"token": token, "gate_id": gate.id, "codes": codes}
+    return {"tokens": tokens, "gate_id": gate.id, "codes": codes}
 
 
 def outcome(gate_id):
@@ -107,21 +116,23 @@ def outcome(gate_id):
 def rush(stack, seeded, codes, duplicates, label):
     path = f"/api/v1/checkpoints/{seeded['gate_id']}/scans"
     if shutil.which("wrk"):
-        return _rush_wrk(stack, path, seeded["token"], codes, duplicates, label)
-    return _rush_threads(stack, path, seeded["token"], codes, duplicates, label)
+        return _rush_wrk(stack, path, seeded["tokens"], codes, duplicates, label)
+    return _rush_threads(stack, path, seeded["tokens"], codes, duplicates, label)
 
 
-def _rush_wrk(stack, path, token, codes, duplicates, label):
+def _rush_wrk(stack, path, tokens, codes, duplicates, label):
     threads = 2
     with tempfile.TemporaryDirectory() as tmp:
         codes_file, script = os.path.join(tmp, "codes.txt"), os.path.join(tmp, "rush.lua")
-        with open(codes_file, "w") as out:
-            out.write("\n".join(codes) + "\n")
+        tokens_file = os.path.join(tmp, "tokens.txt")
+        for name, lines in ((codes_file, codes), (tokens_file, tokens)):
+            with open(name, "w") as out:
+                out.write("\n".join(lines) + "\n")
         with open(script, "w") as out:
             out.write(RUSH_LUA + WRK_SCRIPT)
         run = subprocess.run(
             ["wrk", "-t", str(threads), "-c", str(stack.connections), "-d", f"{int(SECONDS)}s", "--timeout", "10s",
-             "-s", script, stack.base_url + path, "--", codes_file, str(duplicates), str(threads), token, path],
+             "-s", script, stack.base_url + path, "--", codes_file, str(duplicates), str(threads), tokens_file, path],
             capture_output=True, text=True, check=True, timeout=SECONDS + 60,
         )
     if "out of distinct passes" in run.stderr:
@@ -129,7 +140,7 @@ def _rush_wrk(stack, path, token, codes, duplicates, label):
     return wrk_result(run.stdout, label, path)
 
 
-def _rush_threads(stack, path, token, codes, duplicates, label):
+def _rush_threads(stack, path, tokens, codes, duplicates, label):
     """Without wrk: 16 threads, each with a keep-alive connection, taking distinct codes from one list."""
     latencies, failures, lock = [], [0, 0], threading.Lock()
     remaining = iter(codes)
@@ -139,8 +150,11 @@ def _rush_threads(stack, path, token, codes, duplicates, label):
     def scanner(n):
         random, used, mine = Random(2027 + n), [], []
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        sent = 0
         while time.monotonic() < stop_at:
+            sent += 1
+            token = tokens[(n + sent * stack.connections) % len(tokens)]
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
             if used and random.random() < duplicates:
                 code = random.choice(used)
             else:
