@@ -1,6 +1,7 @@
 """The iCalendar feeds, served as stored, plus the admin jobs page and the development mailbox."""
 from flask import Blueprint, Response, request
 
+from app.conditional import not_modified
 from app.database import db
 from app.errors import NotFound
 from events.services import festival_by_slug
@@ -16,7 +17,7 @@ PUBLIC_FEED_MAX_AGE = 300
 
 
 def ics_response(feed, public):
-    if request.if_none_match.contains_weak(feed.etag):
+    if not_modified(feed.etag):
         response = Response(status=304)  # the body stays in the database
     else:
         response = Response(feed.body, mimetype="text/calendar")
