@@ -6,6 +6,7 @@ from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
 from app.auth import current_principal, ensure_city, require_roles
+from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import db
 from app.errors import ErrorSchema, Invalid, NotFound
 from events import import_template, programme_import, services
@@ -179,23 +180,36 @@ def patch_venue(fields, venue_id):
 # --- sessions ---------------------------------------------------------------
 
 
+ETAG_HEADER = {"ETag": {"description": "the programme's version: send it back as If-None-Match", "schema": {"type": "string"}}}
+
+
 @blp.route("/festivals/<slug>/sessions", methods=["GET"])
 @blp.arguments(ProgrammeQuerySchema, location="query")
-@blp.response(200, SessionSchema(many=True))
+@blp.response(200, SessionSchema(many=True), headers=ETAG_HEADER)
+@blp.alt_response(304, description="unchanged since If-None-Match: no body")
 @blp.alt_response(404, schema=ErrorSchema)
 def list_sessions(query, slug):
-    """The programme, by start time then venue; cancelled sessions are included, marked `cancelled`."""
+    """The programme, by start time then venue; cancelled sessions are included, marked `cancelled`.
+
+    The answer carries an ETag; sent back as If-None-Match, it gets a 304 while nothing shown has changed.
+    """
     festival = services.festival_by_slug(slug, current_principal())
-    sessions = services.programme(
-        festival,
-        day=query.get("day"),
-        kind=query.get("kind"),
-        theme=query.get("theme"),
-        age_group=query.get("age_group"),
-        venue_id=query.get("venue"),
-    )
-    # The schema documents the answer; a plain function renders it (the same fields, several times faster).
-    return jsonify([session_payload(session) for session in sessions])
+
+    def answer():
+        sessions = services.programme(
+            festival,
+            day=query.get("day"),
+            kind=query.get("kind"),
+            theme=query.get("theme"),
+            age_group=query.get("age_group"),
+            venue_id=query.get("venue"),
+        )
+        # The schema documents the answer; a plain function renders it (the same fields, several times faster).
+        return jsonify([session_payload(session) for session in sessions])
+
+    # A draft is only for its organisers: no shared cache may keep it.
+    cache = PUBLIC_REVALIDATE if festival.is_published else PRIVATE_REVALIDATE
+    return conditional(services.api_version(festival, query), answer, cache)
 
 
 @blp.route("/festivals/<slug>/sessions", methods=["POST"])

@@ -1,10 +1,11 @@
 """The pages every visitor sees first: the festival list and a festival's programme."""
-from flask import render_template, request, url_for
+from flask import make_response, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from app.auth import current_principal
+from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import now_utc
-from app.i18n import today_in
+from app.i18n import current_locale, today_in
 from events import services
 from events.programme_page import by_stage, by_time, parse_choice, split_festivals
 
@@ -34,7 +35,24 @@ def festival_list():
 def festival_programme(slug):
     user = current_principal()
     festival = services.festival_by_slug(slug, user=user)
-    choice = parse_choice(festival, request.args, today_in(festival.timezone))
+    now = now_utc()
+    if user is not None or session.get("_flashes"):
+        # A signed-in page carries a CSRF token and the console link, and a flash is shown once:
+        # such a page is built every time and kept by nobody else.
+        response = make_response(_programme_page(festival, user, now))
+        response.headers["Cache-Control"] = PRIVATE_REVALIDATE
+        return response
+    version = services.page_version(festival, request.args.items(multi=True), current_locale(), request.host, now)
+    # ?lang= answers set the language cookie: a shared cache must not hand that cookie to others.
+    cache = PRIVATE_REVALIDATE if "lang" in request.args else PUBLIC_REVALIDATE
+    # The language comes from ?lang=, the cookie or Accept-Language.
+    return conditional(version, lambda: make_response(_programme_page(festival, None, now)), cache,
+                       vary=("Accept-Language", "Cookie"))
+
+
+def _programme_page(festival, user, now):
+    today = now.astimezone(festival.zone).date()
+    choice = parse_choice(festival, request.args, today)
     sessions = list(services.programme(festival, day=choice.day, **choice.filters))
     venues = list(festival.venues)
     return render_template(
@@ -48,9 +66,9 @@ def festival_programme(slug):
         booths=list(festival.booths),
         may_edit=user is not None and user.role in ("organiser", "admin") and user.may_act_in(festival.city_id),
         feed_host=request.host,
-        now=now_utc(),
+        now=now,
         T=card_words(),
-        over=festival.ends_on < today_in(festival.timezone),
+        over=festival.ends_on < today,
         here=url_for("events.festival_programme", slug=festival.slug),
     )
 

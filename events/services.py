@@ -2,7 +2,7 @@
 
 Services take plain Python values (dates, aware datetimes, lists), check them,
 raise app.errors.Invalid / DomainError / NotFound, and flush(); the caller commits.
-The work lives in festivals.py, programme.py and booths.py.
+The work lives in festivals.py, programme.py, booths.py and programme_version.py.
 """
 from events.booths import booth_by_id, booths, create_booth, update_booth
 from events.festivals import (
@@ -29,8 +29,10 @@ from events.programme import (
     update_venue,
     venue_by_id,
 )
+from events.programme_version import api_version, page_version
 
 __all__ = [
+    "api_version",
     "booth_by_id",
     "booths",
     "cancel_session",
@@ -47,6 +49,7 @@ __all__ = [
     "find_clash",
     "list_cities",
     "may_see",
+    "page_version",
     "programme",
     "session_by_id",
     "update_booth",

@@ -1,0 +1,90 @@
+"""The version of a festival's public programme, read in a few small queries instead of building it.
+
+The programme API and the programme page answer 304 to a phone that holds the current
+version, so the version must change with everything either of them shows, and be cheap:
+the point is not to load and render a thousand sessions to find out nothing changed.
+
+It is made of
+- the festival's row (names, dates, zone, status: publishing changes it) and its city's names;
+- its sessions in one aggregate: how many, the highest id, the latest updated_at (every edit,
+  and every booking or cancellation, since they move the seat counters through the ORM),
+  and the sums of sequence, capacity and the seat and waitlist counters as a second net
+  for two writes within one clock tick;
+- its venues' rows (venues have no updated_at; a festival has a few dozen at most);
+- for the page: its booths' rows (no updated_at either), how many sessions have started by
+  now (a card says "booking closed" from its session's start), and the festival's today
+  (the default day, "this festival has ended");
+- what the caller asked: filters, and for the page the language and the host it links to.
+"""
+import sqlalchemy as sa
+
+from app.conditional import validator
+from app.database import db
+from events.models import Booth, Festival, ProgrammeSession, Venue
+
+VENUE_SHOWN = (Venue.id, Venue.name_th, Venue.name_en, Venue.kind, Venue.sort_order, Venue.capacity)
+BOOTH_SHOWN = (
+    Booth.id, Booth.code, Booth.name_th, Booth.name_en, Booth.exhibitor, Booth.description_th,
+    Booth.description_en, Booth.themes, Booth.age_groups, Booth.venue_id,
+)
+
+
+def api_version(festival, filters):
+    """The validator of GET /api/v1/festivals/<slug>/sessions with these (parsed) filters.
+
+    The JSON carries both languages and no time-dependent field, so neither the caller's
+    language nor the clock is part of it.
+    """
+    return validator(
+        "api",
+        _festival_state(festival),
+        _sessions_state(festival.id),
+        _rows(VENUE_SHOWN, Venue.festival_id == festival.id),
+        sorted(filters.items()),
+    )
+
+
+def page_version(festival, args, locale, host, now):
+    """The validator of the programme page /festivals/<slug> as of `now`; `args`: the query's (name, value) pairs."""
+    return validator(
+        "page",
+        _festival_state(festival),
+        _sessions_state(festival.id, started_by=now),
+        _rows(VENUE_SHOWN, Venue.festival_id == festival.id),
+        _rows(BOOTH_SHOWN, Booth.festival_id == festival.id),
+        now.astimezone(festival.zone).date(),
+        locale,
+        host,
+        # Raw and in order: the language links repeat every argument, even those the page ignores.
+        sorted(args),
+    )
+
+
+def _festival_state(festival):
+    """Every column of the festival as loaded for this request, and the city names the page shows."""
+    return (
+        tuple(getattr(festival, column.key) for column in Festival.__table__.columns),
+        festival.city.name_th,
+        festival.city.name_en,
+    )
+
+
+def _sessions_state(festival_id, started_by=None):
+    s = ProgrammeSession
+    columns = [
+        sa.func.count(),
+        sa.func.max(s.id),
+        sa.func.max(s.updated_at),
+        sa.func.sum(s.sequence),
+        sa.func.sum(sa.func.coalesce(s.capacity, -1)),
+        sa.func.sum(s.seats_confirmed),
+        sa.func.sum(s.waitlist_length),
+    ]
+    if started_by is not None:
+        columns.append(sa.func.sum(sa.case((s.starts_at <= started_by, 1), else_=0)))
+    return tuple(db.session.execute(sa.select(*columns).where(s.festival_id == festival_id)).one())
+
+
+def _rows(columns, condition):
+    first = columns[0]
+    return [tuple(row) for row in db.session.execute(sa.select(*columns).where(condition).order_by(first))]
