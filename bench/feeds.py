@@ -6,17 +6,12 @@ Measures, in one run: the floor; GET /festivals/<slug>/programme.ics (1,000
 sessions, full answer); the same with If-None-Match (304); one venue's feed;
 a visitor's agenda. Build time is measured in-process on the bench database.
 """
-import json
-import os
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
-import urllib.request
 
 from app.database import db
-from bench.harness import WRK_SCRIPT, Result, Stack, report
+from bench.conditional import available, etag_of, measure_conditional
+from bench.harness import Stack, report
 from bench.programme import BIG_SLUG, seed_big_festival
 from events import services as events
 from registrations import services as registrations
@@ -62,35 +57,6 @@ def _build_times(festival_id):
     }
 
 
-def measure_conditional(stack, path, etag, label):
-    """wrk with If-None-Match: every answer should be a 304 without a body."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    try:
-        out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(stack.connections), "-d", f"{int(stack.seconds)}s", "--timeout", "10s",
-             "-H", f"If-None-Match: {etag}", "-s", script.name, stack.base_url + path],
-            capture_output=True, text=True, check=True, timeout=stack.seconds + 30,
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))[len("BENCH_JSON "):])
-    duration = data["duration_us"] / 1e6
-    return Result(
-        label=label, path=path, requests=data["requests"], seconds=round(duration, 2),
-        rps=round(data["requests"] / duration, 1), p50_ms=round(data["p50_us"] / 1000, 2),
-        p95_ms=round(data["p95_us"] / 1000, 2), p99_ms=round(data["p99_us"] / 1000, 2),
-        errors=data["errors"], non_2xx=0,  # a 304 is what we ask for; wrk counts it as non-2xx
-        kb_per_response=round(data["bytes"] / max(1, data["requests"]) / 1024, 2), driver="wrk",
-    )
-
-
-def _etag(stack, path):
-    with urllib.request.urlopen(stack.base_url + path, timeout=30) as answer:
-        answer.read()
-        return answer.headers["ETag"]
-
-
 def run(stack):
     festival_id, venue_id, feed_token = stack.seed(_seed)
     builds = stack.seed(_build_times, festival_id)
@@ -99,8 +65,8 @@ def run(stack):
           f"built and stored {builds['festival_and_venue_feeds_ms']} ms (median of {BUILDS})")
     programme = f"/festivals/{BIG_SLUG}/programme.ics"
     results = [stack.floor(), stack.measure(programme, "programme.ics, 1,000 sessions")]
-    if shutil.which("wrk"):
-        results.append(measure_conditional(stack, programme, _etag(stack, programme), "programme.ics, If-None-Match (304)"))
+    if available():
+        results.append(measure_conditional(stack, programme, etag_of(stack, programme), "programme.ics, If-None-Match (304)"))
     results.append(stack.measure(f"/festivals/{BIG_SLUG}/venues/{venue_id}/programme.ics", "one venue's feed (40 sessions)"))
     results.append(stack.measure(f"/passes/{feed_token}/agenda.ics", "a visitor's agenda (4 bookings)"))
     rows = report(results, title="feeds through gunicorn")
