@@ -37,6 +37,8 @@ def conditional(etag, build, cache_control, vary=()):
 
     Both carry the validator, Cache-Control and Vary: a 304 must repeat the headers its 200
     would have had (RFC 9110, 15.4.5), or caches would store the answer under other rules.
+    The caller reads the validator before build() reads the body: a write in between gives
+    an older tag to a newer body, which costs one full answer later, never a stale 304.
     """
     response = Response(status=304) if not_modified(etag) else build()
     response.set_etag(etag, weak=True)
