@@ -52,6 +52,19 @@ def list_checkpoints(festival):
     )
 
 
+def _ensure_target(festival, model, target_id, needed, field, what, checkpoint):
+    """A session door names a session of its festival, a booth checkpoint a booth; no other kind names either."""
+    if not needed:
+        if target_id is not None:
+            raise Invalid(field, f"Only {checkpoint} names a {what}.")
+        return
+    if target_id is None:
+        raise Invalid(field, f"{checkpoint.capitalize()} names its {what}.", code="required")
+    target = db.session.get(model, target_id)
+    if target is None or target.festival_id != festival.id:
+        raise Invalid(field, f"No such {what} in this festival.", code="not_found")
+
+
 def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, opens_at=None, closes_at=None,
                       counts_exits=False):
     name = (name or "").strip()
@@ -59,22 +72,8 @@ def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, o
         raise Invalid("name", "A checkpoint needs a name.", code="required")
     if kind not in CHECKPOINT_KINDS:
         raise Invalid("kind", f"Kind must be one of: {', '.join(CHECKPOINT_KINDS)}.", code="invalid_choice")
-    if kind == SESSION:
-        if session_id is None:
-            raise Invalid("session_id", "A session door names its session.", code="required")
-        session = db.session.get(ProgrammeSession, session_id)
-        if session is None or session.festival_id != festival.id:
-            raise Invalid("session_id", "No such session in this festival.", code="not_found")
-    elif session_id is not None:
-        raise Invalid("session_id", "Only a session door names a session.")
-    if kind == BOOTH:
-        if booth_id is None:
-            raise Invalid("booth_id", "A booth checkpoint names its booth.", code="required")
-        booth = db.session.get(Booth, booth_id)
-        if booth is None or booth.festival_id != festival.id:
-            raise Invalid("booth_id", "No such booth in this festival.", code="not_found")
-    elif booth_id is not None:
-        raise Invalid("booth_id", "Only a booth checkpoint names a booth.")
+    _ensure_target(festival, ProgrammeSession, session_id, kind == SESSION, "session_id", "session", "a session door")
+    _ensure_target(festival, Booth, booth_id, kind == BOOTH, "booth_id", "booth", "a booth checkpoint")
     if counts_exits and kind != GATE:
         raise Invalid("counts_exits", "Only a gate counts exits.")
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
