@@ -1,5 +1,7 @@
 """RQ queues named by purpose, and the workers that run jobs inside the app context."""
 from rq import Queue, SimpleWorker, Worker
+from rq.defaults import DEFAULT_WORKER_TTL
+from rq.worker import WorkerStatus
 
 from app.database import db
 from app.redis_conn import connection
@@ -10,6 +12,10 @@ QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
 # context): how workers/ keeps its recurring jobs scheduled without app/ naming it.
 MAINTENANCE_HOOKS = "thetsakan_worker_maintenance"
 MAINTENANCE_INTERVAL = 60  # seconds; RQ's default is 600
+# Dotted paths of jobs the forking worker runs in its own process, registered by the
+# app (app/ names no job). For jobs as small and as trusted as its own maintenance:
+# a fork and a new database connection would cost more than the job.
+IN_PROCESS_JOBS = "thetsakan_worker_in_process_jobs"
 
 
 def queue(name=DEFAULT, app=None):
@@ -34,13 +40,47 @@ class MaintenanceHooks:
 
 
 class AppWorker(MaintenanceHooks, Worker):
-    """An RQ worker whose work-horses get their own database connections and an app context."""
+    """An RQ worker whose work-horses get their own database connections and an app context.
+
+    Jobs registered with run_in_worker_process (the outbox dispatch: read one row,
+    enqueue its jobs) run in the worker process, as its maintenance does; every
+    other job gets a forked work-horse, so a job that crashes cannot take the
+    worker down."""
 
     flask_app = None
 
+    def runs_in_process(self, job):
+        return job.func_name in self.flask_app.extensions.get(IN_PROCESS_JOBS, ())
+
+    def execute_job(self, job, queue):
+        if not self.runs_in_process(job):
+            return super().execute_job(job, queue)
+        # What SimpleWorker.execute_job does: no fork, RQ's own bookkeeping, timeout by SIGALRM.
+        self.prepare_execution(job)
+        with self.flask_app.app_context():
+            try:
+                super().perform_job(job, queue)
+            finally:
+                db.session.remove()
+        self.set_state(WorkerStatus.IDLE)
+
+    def get_heartbeat_ttl(self, job):
+        if not self.runs_in_process(job):
+            return super().get_heartbeat_ttl(job)
+        # No monitoring loop renews the heartbeat while the job runs here: cover its
+        # whole time limit, as SimpleWorker does, or the job would look abandoned.
+        return DEFAULT_WORKER_TTL if job.timeout == -1 else int(job.timeout or DEFAULT_WORKER_TTL) + 60
+
+    def kill_horse(self, *args, **kwargs):
+        # With no work-horse (an in-process job), RQ's kill_horse would signal the
+        # process group of pid 0: the worker's own.
+        if self.horse_pid:
+            super().kill_horse(*args, **kwargs)
+
     def perform_job(self, job, queue):
-        # The forked work-horse inherits the parent's pooled connections: sharing a
-        # socket with the parent corrupts both, so drop them without closing.
+        # Called in the forked work-horse, which inherits the parent's pooled
+        # connections: sharing a socket with the parent corrupts both, so drop them
+        # without closing.
         with self.flask_app.app_context():
             db.engine.dispose(close=False)
             try:
@@ -62,6 +102,11 @@ class InProcessAppWorker(MaintenanceHooks, SimpleWorker):
                 return super().perform_job(job, queue)
             finally:
                 db.session.remove()
+
+
+def run_in_worker_process(app, func_name):
+    """Let the forking worker run this job (a dotted path) without a work-horse."""
+    app.extensions.setdefault(IN_PROCESS_JOBS, set()).add(func_name)
 
 
 def add_maintenance_hook(app, hook):

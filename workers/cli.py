@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 
 from app import relay
-from app.queues import add_maintenance_hook
+from app.queues import add_maintenance_hook, run_in_worker_process
 from workers.schedule import ensure_recurring, quiet_worker_log
 from workers.warmup import warm_up
 
@@ -38,5 +38,9 @@ def register_commands(app):
     app.cli.add_command(outbox_cli)
     add_maintenance_hook(app, warm_up)
     add_maintenance_hook(app, ensure_recurring)
+    # The dispatch reads one outbox row and enqueues its jobs: forking a work-horse
+    # (and opening a database connection) for it cost more than the dispatch itself,
+    # once per message. The jobs it enqueues (mail, feeds, reports) still fork.
+    run_in_worker_process(app, relay.DISPATCH_JOB)
     quiet_worker_log()
     return app
