@@ -5,10 +5,11 @@ import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
 # One fixed mask pattern instead of qrcode's search: the search builds the symbol
-# eight times and scores each in pure Python, about 11 ms of the 13 ms a code costs,
-# paid for every confirmation mail. Any of the eight masks is valid QR; on our
-# codes (127 Base32 characters, version 6) mask 6 read as well as the searched one
-# on clean images and better when downscaled and blurred (docs/benchmarks.md).
+# eight times and scores each in pure Python, about 5 of the 7 ms a code of ours
+# costs at the mail's size, paid for every confirmation mail. Any of the eight
+# masks is valid QR; on our codes (127 Base32 characters, version 6) mask 6 read
+# as well as the searched one on clean images and better when downscaled and
+# blurred (docs/benchmarks.md).
 MASK_PATTERN = 6
 
 
