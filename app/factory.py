@@ -20,6 +20,7 @@ import reports.api
 import reports.models  # noqa: F401
 import reports.views
 import workers.cli
+import workers.dispatch
 import workers.models  # noqa: F401
 import workers.privacy
 import workers.views
@@ -116,7 +117,7 @@ def create_app(test_config=None):
     # Who may call comes first (anonymous callers learn nothing about bodies), then hostile input.
     app.before_request(access.enforce)
     input_guard.install(app)
-    relay.install()
+    relay.install(quiet_topics=[topic for topic, jobs in workers.dispatch.TOPICS.items() if not jobs])
     i18n.install_filters(app)
     _register_blueprints(app)
     limits.apply_limits(app)

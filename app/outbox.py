@@ -30,7 +30,7 @@ def emit(topic, **payload):
     message = OutboxMessage(topic=topic, payload=payload)
     db.session.add(message)
     db.session.flush()
-    db.session.info.setdefault("outbox_ids", []).append(message.id)
+    db.session.info.setdefault("outbox_ids", []).append((message.id, topic))
     return message
 
 

@@ -10,6 +10,11 @@ Redis does not answer, the commit that emitted the message has already
 succeeded; the relay logs, pauses itself for a few seconds (so that a dead
 Redis host does not add a connect timeout to every request) and leaves the
 message to the sweep.
+
+Quiet topics (recorded for the record, with no job behind them: a scan) are not
+handed over after the commit at all: a gate scan should not pay for an RQ round
+trip that starts nothing. The sweep marks them handed over in batches, without
+enqueueing anything.
 """
 import logging
 import time
@@ -41,6 +46,8 @@ _KEEP_RESULT = 600
 _KEEP_FAILURE = 30 * 24 * 3600
 
 _PAUSE_KEY = "thetsakan_relay_paused_until"
+# Topics that no job consumes, given by create_app() (it alone names the workers).
+_quiet_topics = frozenset()
 
 
 def job_id_for(message_id):
@@ -59,16 +66,19 @@ def hand_over(ids):
     # Only rows that really committed and are still waiting: an id emitted in a
     # rolled-back savepoint, or already handed over, is skipped here.
     with db.engine.connect() as conn:
-        pending = list(
-            conn.scalars(
-                sa.select(OutboxMessage.id).where(OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None))
+        rows = conn.execute(
+            sa.select(OutboxMessage.id, OutboxMessage.topic).where(
+                OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None)
             )
-        )
-    if not pending:
+        ).all()
+    if not rows:
         return 0
-    queue = Queue(DEFAULT, connection=connection())
-    held, error = [], None
-    for message_id in pending:
+    pending = [message_id for message_id, _ in rows]
+    # Nothing consumes a quiet message: it counts as held without a job.
+    held, error = [message_id for message_id, topic in rows if topic in _quiet_topics], None
+    loud = [message_id for message_id, topic in rows if topic not in _quiet_topics]
+    queue = Queue(DEFAULT, connection=connection()) if loud else None
+    for message_id in loud:
         try:
             queue.enqueue_call(
                 DISPATCH_JOB,
@@ -163,7 +173,8 @@ def _relay_after_commit(session):
     # The session still holds its pooled connection here, and hand_over() takes another:
     # a burst of requests larger than the pool would then hold every connection while
     # each waits for a second one. Hand over once the transaction has given its back.
-    ids = session.info.pop("outbox_ids", None)
+    emitted = session.info.pop("outbox_ids", None)
+    ids = [message_id for message_id, topic in emitted or () if topic not in _quiet_topics]
     if ids:
         session.info.setdefault("outbox_committed", []).extend(ids)
 
@@ -201,8 +212,10 @@ def resume():
     current_app.extensions.pop(_PAUSE_KEY, None)
 
 
-def install():
-    """Listen on every db.session; called once by create_app()."""
+def install(quiet_topics=()):
+    """Listen on every db.session; called once by create_app() with the topics no job consumes."""
+    global _quiet_topics
+    _quiet_topics = frozenset(quiet_topics)
     if not sa.event.contains(db.session, "after_commit", _relay_after_commit):
         sa.event.listen(db.session, "after_commit", _relay_after_commit)
         sa.event.listen(db.session, "after_transaction_end", _relay_after_transaction_end)

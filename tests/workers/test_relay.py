@@ -78,6 +78,42 @@ def test_a_rollback_hands_over_nothing(app):
     assert outbox_rows(app) == []
 
 
+def test_a_quiet_topic_costs_the_commit_no_hand_over_and_the_sweep_marks_it_without_a_job(app, outage):
+    """scan.recorded has no job behind it: a gate scan must not pay an RQ round trip for it.
+    With Redis unreachable the quiet message is still marked: nothing was ever to be sent."""
+    assert dispatch.TOPICS["scan.recorded"] == () and "scan.recorded" in relay._quiet_topics
+    with app.app_context():
+        quiet = emit("scan.recorded", scan_id=1, checkpoint_id=1, festival_id=1).id
+        db.session.commit()
+        db.session.remove()
+    # The after-commit relay never touched it, so the unreachable Redis paused nothing.
+    assert outbox_rows(app) == [(quiet, None, None)]
+    with app.app_context():
+        assert not relay._paused()
+        assert relay.sweep(older_than=timedelta(0)) == 1
+        db.session.remove()
+    [(_, dispatched_at, error)] = outbox_rows(app)
+    assert dispatched_at is not None and error is None
+    outage.end()
+    assert Queue(DEFAULT, connection=connection(app)).count == 0
+
+
+def test_in_one_commit_the_consumed_message_is_handed_over_and_the_quiet_one_left_to_the_sweep(app):
+    with app.app_context():
+        loud = emit("programme.changed", festival_id=1).id
+        quiet = emit("scan.recorded", scan_id=1, checkpoint_id=1, festival_id=1).id
+        db.session.commit()
+        assert Queue(DEFAULT, connection=connection()).job_ids == [f"outbox-{loud}"]
+        db.session.remove()
+    rows = {message_id: dispatched_at for message_id, dispatched_at, _ in outbox_rows(app)}
+    assert rows[loud] is not None and rows[quiet] is None
+    with app.app_context():
+        assert relay.sweep(older_than=timedelta(0)) == 1
+        assert Queue(DEFAULT, connection=connection()).job_ids == [f"outbox-{loud}"]
+        db.session.remove()
+    assert all(dispatched_at is not None for _, dispatched_at, _ in outbox_rows(app))
+
+
 def test_a_second_hand_over_of_the_same_message_is_refused_by_rq(app):
     with app.app_context():
         message = emit("programme.changed", festival_id=1)
