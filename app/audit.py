@@ -143,6 +143,31 @@ def _record(session, flush_context):
         )
 
 
+def record_export(entity, entity_id, city_id, **detail):
+    """A download of visitors' personal data (an attendee list) by whoever asked for it.
+
+    Reading changes no row, so the flush listeners above never see it; the PDPA still
+    expects a controller to know who took whose data out. `detail` says how much (rows,
+    never names). The caller's transaction carries it: the request commits.
+    """
+    user = g.get("principal") if has_request_context() else None
+    if user is None:
+        return None
+    entry = AuditEntry(
+        user_id=user.id,
+        user_email=user.email,
+        role=user.role,
+        city_id=city_id,
+        action="export",
+        entity=entity,
+        entity_id=entity_id,
+        after={key: _plain(value) for key, value in detail.items()},
+        path=request.path[:300],
+    )
+    db.session.add(entry)
+    return entry
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop("audit_pending", None)

@@ -215,7 +215,9 @@ def change_booking(data, booking_id):
 def session_attendees(session_id):
     """A session's attendee list (confirmed, then the waitlist), UTF-8 CSV with a BOM."""
     session = _festival_session(session_id)
-    return _csv(svc.session_attendees_csv(session), f"session-{session.id}-attendees.csv")
+    body = svc.session_attendees_csv(session)
+    db.session.commit()  # who downloaded it goes into the audit log
+    return _csv(body, f"session-{session.id}-attendees.csv")
 
 
 @blp.route("/festivals/<slug>/attendees.csv", methods=["GET"])
@@ -225,4 +227,6 @@ def session_attendees(session_id):
 def festival_attendees(slug):
     """Every pass of a festival with its party and sessions, UTF-8 CSV with a BOM."""
     festival = _festival(slug)
-    return _csv(svc.festival_attendees_csv(festival), f"{festival.slug}-attendees.csv")
+    body = svc.festival_attendees_csv(festival)
+    db.session.commit()  # who downloaded it goes into the audit log
+    return _csv(body, f"{festival.slug}-attendees.csv")

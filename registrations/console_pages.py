@@ -138,13 +138,17 @@ def move_booking(slug, session_id, booking_id):
 def session_csv(slug, session_id):
     festival = _festival(slug)
     session = _session_of(festival, session_id)
-    return _csv(svc.session_attendees_csv(session), f"{festival.slug}-session-{session.id}-attendees.csv")
+    body = svc.session_attendees_csv(session)
+    db.session.commit()  # who downloaded it goes into the audit log
+    return _csv(body, f"{festival.slug}-session-{session.id}-attendees.csv")
 
 
 @organiser_page
 def festival_csv(slug):
     festival = _festival(slug)
-    return _csv(svc.festival_attendees_csv(festival), f"{festival.slug}-attendees.csv")
+    body = svc.festival_attendees_csv(festival)
+    db.session.commit()  # who downloaded it goes into the audit log
+    return _csv(body, f"{festival.slug}-attendees.csv")
 
 
 def register(bp):

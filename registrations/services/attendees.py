@@ -5,6 +5,7 @@ import io
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import audit
 from app.database import db
 from app.i18n import local
 from events.models import ProgrammeSession
@@ -57,6 +58,7 @@ def session_attendees_csv(session):
             [holder.name, _email(holder), holder.phone, holder.age_group, _party(holder), booking.seats,
              booking.status, position, local(booking.queued_at, zone).isoformat()]
         )
+    audit.record_export("sessions", session.id, session.festival.city_id, attendee_rows=len(rows))
     return _csv(SESSION_COLUMNS, rows)
 
 
@@ -99,4 +101,5 @@ def festival_attendees_csv(festival):
             [holder.id, holder.name, _email(holder), holder.phone, holder.age_group, _party(holder), holder.party_size,
              holder.status, local(holder.created_at, festival.timezone).isoformat(), confirmed, waiting]
         )
+    audit.record_export("festivals", festival.id, festival.city_id, attendee_rows=len(rows))
     return _csv(FESTIVAL_COLUMNS, rows)

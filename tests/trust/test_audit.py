@@ -98,3 +98,43 @@ def test_the_log_is_readable_by_the_citys_organisers_only(app, client, make_city
     login(client, email, "pw-bkk-123")
     page = client.get("/organiser/audit?lang=en").get_data(as_text=True)
     assert "BKK edit" in page and "CM edit" not in page
+
+
+def test_attendee_list_downloads_are_logged_with_who_and_how_many_never_whose(app, client, make_city, make_user,
+                                                                             make_festival, make_session):
+    """PDPA: the controller knows who took visitors' personal data out; the log names no visitor."""
+    bangkok, chiang_mai = make_city(), make_city("chiang-mai", "เชียงใหม่", "Chiang Mai")
+    festival_id = make_festival(bangkok)
+    session_id = make_session(festival_id, kind="workshop", capacity=5)
+    for n, name in enumerate(("วนิดา ศรีสุข", "Dao")):
+        assert client.post("/api/v1/festivals/learning-city-days/passes", json={
+            "name": name, "email": f"v{n}@example.org", "age_group": "adult", "consent": True}).status_code == 201
+    organiser, token = make_user("organiser", bangkok, password="pw-bkk-123", email="noi@bkk.example")
+    _, other_token = make_user("organiser", chiang_mai)
+
+    assert client.get("/api/v1/festivals/learning-city-days/attendees.csv", headers=bearer(token)).status_code == 200
+    assert client.get(f"/api/v1/sessions/{session_id}/attendees.csv", headers=bearer(token)).status_code == 200
+    login(client, "noi@bkk.example", "pw-bkk-123")
+    assert client.get("/organiser/festivals/learning-city-days/attendees.csv").status_code == 200
+    # Refused downloads took nothing out and log nothing.
+    assert client.get("/api/v1/festivals/learning-city-days/attendees.csv",
+                      headers=bearer(other_token)).status_code in (403, 404)
+
+    with app.app_context():
+        entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "export")
+                                     .order_by(AuditEntry.id)).all()
+        db.session.remove()
+    assert [(e.entity, e.entity_id, e.after) for e in entries] == [
+        ("festivals", festival_id, {"attendee_rows": 2}),
+        ("sessions", session_id, {"attendee_rows": 0}),
+        ("festivals", festival_id, {"attendee_rows": 2}),
+    ]
+    assert {(e.user_id, e.role, e.city_id) for e in entries} == {(organiser, "organiser", bangkok)}
+    assert entries[0].path == "/api/v1/festivals/learning-city-days/attendees.csv"
+    assert not any("วนิดา" in str(e.after) or "example.org" in str(e.after) for e in entries)
+
+    # The city's organisers read it, in Thai too; another city's do not.
+    assert [e["action"] for e in client.get("/api/v1/audit", headers=bearer(token)).get_json()][:3] == ["export"] * 3
+    assert client.get("/api/v1/audit", headers=bearer(other_token)).get_json() == []
+    page = client.get("/organiser/audit?lang=th").get_data(as_text=True)
+    assert "บันทึกการใช้งาน" in page and page.count('data-action="export">ดาวน์โหลด') == 3
