@@ -2,10 +2,26 @@
 from functools import wraps
 
 from flask import abort, g, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from app.errors import DomainError, Forbidden
 from app.users import ADMIN, user_for_token
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """The console's cookie session, kept out of API answers.
+
+    The API never reads the cookie (tokens only, below), but Flask-Login looks into the
+    session after every request, and Flask then marks the answer `Vary: Cookie`: a cache
+    in front of the app would keep one public programme per visitor's cookie, or none.
+    An API answer that changed nothing in the session says nothing about it.
+    """
+
+    def save_session(self, app, session, response):
+        if request.path.startswith("/api/") and not session.modified:
+            return
+        super().save_session(app, session, response)
 
 
 def current_principal():

@@ -27,7 +27,7 @@ import workers.views
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
 from app import input_guard
-from app.auth import current_principal
+from app.auth import ConsoleSessionInterface, current_principal
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
 from app.errors import register_error_handlers
@@ -81,6 +81,7 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_path=str(INSTANCE_DIR), instance_relative_config=False)
     # Thai text as UTF-8 rather than \uXXXX escapes: a Thai programme in JSON is half the bytes.
     app.json.ensure_ascii = False
+    app.session_interface = ConsoleSessionInterface()
     app.config.update(from_environment())
     app.config.update(
         API_TITLE="Thetsakan",

@@ -249,3 +249,18 @@ def test_signed_in_and_draft_pages_are_private_and_built_every_time(app, client,
     # Its CSRF token and console link are this user's: no validator, no 304.
     assert published.status_code == 200 and published.headers["Cache-Control"] == PRIVATE_REVALIDATE
     assert "ETag" not in published.headers
+
+
+def test_api_answers_do_not_vary_on_the_console_cookie_but_pages_do(client, world, make_user):
+    """The API reads tokens only: a shared cache may keep one public programme for every caller."""
+    add_session(client, world, venue_id=world.room_id)
+    publish(client, world)
+    make_user("organiser", world.bangkok, password="organiser-pass-1", email="noi@example.org")
+    login(client, "noi@example.org", "organiser-pass-1")  # the client now sends a console cookie
+    for answer in (client.get(URL), client.get(f"/api/v1/festivals/{world.slug}"), client.get("/api/v1/nowhere")):
+        assert "Cookie" not in answer.vary, (answer.request.path, answer.vary)
+        assert "Set-Cookie" not in answer.headers
+    assert client.get(URL).headers["Cache-Control"] == PUBLIC_REVALIDATE
+    # The console still knows who is signed in, and its pages still say they depend on the cookie.
+    page = client.get("/organiser/")
+    assert page.status_code == 200 and "Cookie" in page.vary
