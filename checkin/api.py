@@ -17,7 +17,7 @@ from checkin.bundle import scanner_bundle
 from checkin.checkpoints import SCANNING_ROLES, checkpoint_for, festival_by_slug
 from checkin.presenters import batch_answer, checkpoint_answer, scan_answer
 from checkin.schemas import (
-    BatchIn, BatchOut, CheckinStatsOut, CheckpointIn, CheckpointOut, DeviceOut, PairIn, PairingOut, ScanIn, ScanOut,
+    BatchIn, BatchOut, CheckinStatsOut, CheckpointIn, CheckpointOut, CheckpointPatch, DeviceOut, PairIn, PairingOut, ScanIn, ScanOut,
     ScannerFestivalsOut, VisitIn, VisitOut,
 )
 
@@ -58,6 +58,19 @@ def create_checkpoint(data, slug):
 @blp.response(200, CheckpointOut)
 def get_checkpoint(checkpoint_id):
     return checkpoint_answer(checkpoint_for(current_principal(), checkpoint_id))
+
+
+@blp.route("/checkpoints/<int:checkpoint_id>", methods=["PATCH"])
+@require_roles("organiser")
+@blp.doc(security=BEARER)
+@blp.arguments(CheckpointPatch)
+@blp.response(200, CheckpointOut)
+def patch_checkpoint(data, checkpoint_id):
+    """Rename a checkpoint, change its opening hours, or whether a gate counts exits. Its kind and
+    the session or booth it names do not change (scans recorded there keep their meaning)."""
+    checkpoint = checkpoint_service.update_checkpoint(checkpoint_for(current_principal(), checkpoint_id), **data)
+    db.session.commit()
+    return checkpoint_answer(checkpoint)
 
 
 @blp.route("/checkpoints/<int:checkpoint_id>/scans", methods=["POST"])

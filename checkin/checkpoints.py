@@ -65,19 +65,28 @@ def _ensure_target(festival, model, target_id, needed, field, what, checkpoint):
         raise Invalid(field, f"No such {what} in this festival.", code="not_found")
 
 
-def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, opens_at=None, closes_at=None,
-                      counts_exits=False):
+def _name(name):
     name = (name or "").strip()
     if not name:
         raise Invalid("name", "A checkpoint needs a name.", code="required")
-    if kind not in CHECKPOINT_KINDS:
-        raise Invalid("kind", f"Kind must be one of: {', '.join(CHECKPOINT_KINDS)}.", code="invalid_choice")
-    _ensure_target(festival, ProgrammeSession, session_id, kind == SESSION, "session_id", "session", "a session door")
-    _ensure_target(festival, Booth, booth_id, kind == BOOTH, "booth_id", "booth", "a booth checkpoint")
+    return name
+
+
+def _ensure_hours_and_exits(kind, opens_at, closes_at, counts_exits):
     if counts_exits and kind != GATE:
         raise Invalid("counts_exits", "Only a gate counts exits.")
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
         raise Invalid("closes_at", "A checkpoint closes after it opens.", code="before_opening")
+
+
+def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, opens_at=None, closes_at=None,
+                      counts_exits=False):
+    name = _name(name)
+    if kind not in CHECKPOINT_KINDS:
+        raise Invalid("kind", f"Kind must be one of: {', '.join(CHECKPOINT_KINDS)}.", code="invalid_choice")
+    _ensure_target(festival, ProgrammeSession, session_id, kind == SESSION, "session_id", "session", "a session door")
+    _ensure_target(festival, Booth, booth_id, kind == BOOTH, "booth_id", "booth", "a booth checkpoint")
+    _ensure_hours_and_exits(kind, opens_at, closes_at, counts_exits)
     checkpoint = Checkpoint(
         festival_id=festival.id,
         name=name,
@@ -91,6 +100,29 @@ def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, o
         poster_secret=secrets.token_urlsafe(24),
     )
     db.session.add(checkpoint)
+    db.session.flush()
+    return checkpoint
+
+
+EDITABLE = ("name", "opens_at", "closes_at", "counts_exits")
+
+
+def update_checkpoint(checkpoint, **changes):
+    """Rename a checkpoint, change its hours or whether a gate counts exits.
+
+    Its kind and what it names (session, booth) stay: scans already recorded there mean
+    admissions to that session or booth, and its printed posters point at it. Scanner
+    phones get the new hours with their next bundle; a scan the server checks sees them
+    at once.
+    """
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise Invalid(sorted(unknown)[0], "A checkpoint's kind and what it names cannot change: add a new one.")
+    merged = {field: changes.get(field, getattr(checkpoint, field)) for field in EDITABLE}
+    merged["name"] = _name(merged["name"])
+    _ensure_hours_and_exits(checkpoint.kind, merged["opens_at"], merged["closes_at"], merged["counts_exits"])
+    for field, value in merged.items():
+        setattr(checkpoint, field, bool(value) if field == "counts_exits" else value)
     db.session.flush()
     return checkpoint
 

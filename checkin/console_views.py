@@ -14,7 +14,7 @@ from app.errors import DomainError
 from app.users import User
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, stats
-from checkin.forms import KIND_LABELS, CheckpointForm, ConfirmForm, PairingForm
+from checkin.forms import KIND_LABELS, CheckpointEditForm, CheckpointForm, ConfirmForm, PairingForm
 from events.models import Booth, ProgrammeSession
 
 PREFIX = "/organiser/festivals/<slug>/checkpoints"
@@ -99,6 +99,41 @@ def console(slug):
     return _page(festival, form, _pairing_form(festival), status=422 if form.errors else 200)
 
 
+def _local(value, festival):
+    """An aware time as the naive local time a datetime-local field shows."""
+    return value.astimezone(festival.zone).replace(tzinfo=None) if value is not None else None
+
+
+@organiser_page
+def edit_checkpoint(checkpoint_id):
+    checkpoint = _checkpoint(checkpoint_id)
+    festival = checkpoint.festival
+    form = CheckpointEditForm(data={"name": checkpoint.name, "opens_at": _local(checkpoint.opens_at, festival),
+                                    "closes_at": _local(checkpoint.closes_at, festival),
+                                    "counts_exits": checkpoint.counts_exits})
+    if form.validate_on_submit():
+        try:
+            checkpoint_service.update_checkpoint(
+                checkpoint,
+                name=form.name.data,
+                opens_at=_aware(form.opens_at.data, festival),
+                closes_at=_aware(form.closes_at.data, festival),
+                counts_exits=form.counts_exits.data,
+            )
+        except DomainError as error:
+            if error.status in (401, 403, 404) and not error.field:
+                raise
+            db.session.rollback()
+            getattr(form, error.field, form.name).errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Checkpoint saved."), "success")
+            return redirect(url_for("checkin.console", slug=festival.slug) + f"#checkpoint-{checkpoint.id}", code=303)
+    status = 422 if form.errors else 200
+    return render_template("checkin/checkpoint_edit.html", festival=festival, checkpoint=checkpoint, form=form,
+                           kind_labels=KIND_LABELS), status
+
+
 @organiser_page
 def live_stats(slug):
     """The live counters as an HTML fragment; the console page refreshes it every few seconds."""
@@ -157,6 +192,7 @@ def register(bp):
     bp.add_url_rule(PREFIX + "/live", "live_stats", live_stats)
     bp.add_url_rule(PREFIX + "/pair", "pair_phone", pair_phone, methods=["POST"])
     bp.add_url_rule(PREFIX + "/devices/<int:device_id>/revoke", "revoke_device", revoke_device, methods=["POST"])
+    bp.add_url_rule("/organiser/checkpoints/<int:checkpoint_id>", "edit_checkpoint", edit_checkpoint, methods=both)
     bp.add_url_rule("/organiser/checkpoints/<int:checkpoint_id>/poster.pdf", "poster_pdf", poster_pdf)
     bp.add_url_rule("/organiser/checkpoints/<int:checkpoint_id>/poster/rotate", "rotate_poster", rotate_poster,
                     methods=["POST"])

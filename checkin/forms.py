@@ -17,6 +17,15 @@ class CheckpointForm(FlaskForm):
     counts_exits = BooleanField(_l("Count exits too (a gate)"))
 
 
+class CheckpointEditForm(FlaskForm):
+    """What an organiser may change on a checkpoint: its kind and what it names stay."""
+
+    name = StringField(_l("Name"), validators=[InputRequired(_l("This field is required.")), Length(max=200)])
+    opens_at = DateTimeLocalField(_l("Opens at (optional)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes at (optional)"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    counts_exits = BooleanField(_l("Count exits too (a gate)"))
+
+
 class PairingForm(FlaskForm):
     user_id = SelectField(_l("Scans as"), coerce=int)
 

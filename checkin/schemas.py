@@ -30,6 +30,15 @@ class CheckpointIn(ma.Schema):
     counts_exits = ma.fields.Boolean(load_default=False)
 
 
+class CheckpointPatch(ma.Schema):
+    """What an organiser may change on a checkpoint; absent fields stay as they are."""
+
+    name = ma.fields.String(validate=validate.Length(min=1, max=200))
+    opens_at = ma.fields.AwareDateTime(allow_none=True, default_timezone=None, validate=PLAUSIBLE)
+    closes_at = ma.fields.AwareDateTime(allow_none=True, default_timezone=None, validate=PLAUSIBLE)
+    counts_exits = ma.fields.Boolean()
+
+
 class CheckpointOut(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
