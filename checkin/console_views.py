@@ -39,6 +39,30 @@ def _aware(value, festival):
     return value.replace(tzinfo=festival.zone) if isinstance(value, datetime) else None
 
 
+def _editable(form, festival):
+    """The fields a checkpoint form shares with the edit form, times read in the festival's zone."""
+    return {
+        "name": form.name.data,
+        "opens_at": _aware(form.opens_at.data, festival),
+        "closes_at": _aware(form.closes_at.data, festival),
+        "counts_exits": form.counts_exits.data,
+    }
+
+
+def _saved(form, change):
+    """Run a checkpoint service call and commit; a refusal that names a field goes beside that field."""
+    try:
+        change()
+    except DomainError as error:
+        if error.status in (401, 403, 404) and not error.field:
+            raise
+        db.session.rollback()
+        getattr(form, error.field, form.name).errors.append(error.message)
+        return False
+    db.session.commit()
+    return True
+
+
 def _choices(form, festival):
     sessions = db.session.scalars(
         sa.select(ProgrammeSession).where(ProgrammeSession.festival_id == festival.id).order_by(ProgrammeSession.starts_at)
@@ -76,24 +100,15 @@ def console(slug):
     form = CheckpointForm()
     _choices(form, festival)
     if form.validate_on_submit():
-        try:
-            checkpoint_service.create_checkpoint(
-                festival,
-                name=form.name.data,
-                kind=form.kind.data,
-                session_id=form.session_id.data or None,
-                booth_id=form.booth_id.data or None,
-                opens_at=_aware(form.opens_at.data, festival),
-                closes_at=_aware(form.closes_at.data, festival),
-                counts_exits=form.counts_exits.data,
-            )
-        except DomainError as error:
-            if error.status in (401, 403, 404) and not error.field:
-                raise
-            db.session.rollback()
-            getattr(form, error.field, form.name).errors.append(error.message)
+        added = _saved(form, lambda: checkpoint_service.create_checkpoint(
+            festival,
+            kind=form.kind.data,
+            session_id=form.session_id.data or None,
+            booth_id=form.booth_id.data or None,
+            **_editable(form, festival),
+        ))
+        if not added:
             return _page(festival, form, _pairing_form(festival), status=422)
-        db.session.commit()
         flash(_("Checkpoint added."), "success")
         return redirect(url_for("checkin.console", slug=slug), code=303)
     return _page(festival, form, _pairing_form(festival), status=422 if form.errors else 200)
@@ -111,24 +126,10 @@ def edit_checkpoint(checkpoint_id):
     form = CheckpointEditForm(data={"name": checkpoint.name, "opens_at": _local(checkpoint.opens_at, festival),
                                     "closes_at": _local(checkpoint.closes_at, festival),
                                     "counts_exits": checkpoint.counts_exits})
-    if form.validate_on_submit():
-        try:
-            checkpoint_service.update_checkpoint(
-                checkpoint,
-                name=form.name.data,
-                opens_at=_aware(form.opens_at.data, festival),
-                closes_at=_aware(form.closes_at.data, festival),
-                counts_exits=form.counts_exits.data,
-            )
-        except DomainError as error:
-            if error.status in (401, 403, 404) and not error.field:
-                raise
-            db.session.rollback()
-            getattr(form, error.field, form.name).errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("Checkpoint saved."), "success")
-            return redirect(url_for("checkin.console", slug=festival.slug) + f"#checkpoint-{checkpoint.id}", code=303)
+    if form.validate_on_submit() and _saved(
+            form, lambda: checkpoint_service.update_checkpoint(checkpoint, **_editable(form, festival))):
+        flash(_("Checkpoint saved."), "success")
+        return redirect(url_for("checkin.console", slug=festival.slug) + f"#checkpoint-{checkpoint.id}", code=303)
     status = 422 if form.errors else 200
     return render_template("checkin/checkpoint_edit.html", festival=festival, checkpoint=checkpoint, form=form,
                            kind_labels=KIND_LABELS), status
