@@ -26,7 +26,7 @@ from random import Random
 import sqlalchemy as sa
 
 from app.database import db
-from bench.harness import Result, Stack, report, run_threads
+from bench.harness import Stack, report, run_threads, threads_result
 from events.models import City, Festival, ProgrammeSession
 from registrations import services
 from registrations.models import CONFIRMED, WAITLISTED, Booking
@@ -119,18 +119,10 @@ def race(stack, requests, label):
     for thread in threads:
         thread.join()
     duration = time.monotonic() - began
-    latencies.sort()
-
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000, 2) if latencies else 0.0
-
     errors = sum(1 for answer in answers if answer is None)
     non_2xx = sum(1 for answer in answers if answer is not None and not 200 <= answer[0] < 300)
-    result = Result(label=label, path=requests[0][1] if requests else "", requests=len(latencies),
-                    seconds=round(duration, 2), rps=round(len(latencies) / duration, 1), p50_ms=pct(50),
-                    p95_ms=pct(95), p99_ms=pct(99), errors=errors, non_2xx=non_2xx, kb_per_response=0.0,
-                    driver="python-threads")
-    return result, answers
+    path = requests[0][1] if requests else ""
+    return threads_result(label, path, latencies, duration, errors, non_2xx), answers
 
 
 def check(workshop_ids, answered):

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from app.database import db, now_utc
 from app.users import create_user, issue_token
-from bench.harness import WRK_SCRIPT, Result, Stack, report, wrk_result
+from bench.harness import WRK_SCRIPT, Stack, report, threads_result, wrk_result
 from checkin.checkpoints import create_checkpoint
 from checkin.models import Scan
 from events.models import City, Festival
@@ -182,15 +182,7 @@ def _rush_threads(stack, path, tokens, codes, duplicates, label):
         worker.start()
     for worker in workers:
         worker.join()
-    duration = time.monotonic() - began
-    latencies.sort()
-
-    def pct(p):
-        return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000, 2)
-
-    return Result(label=label, path=path, requests=len(latencies), seconds=round(duration, 2),
-                  rps=round(len(latencies) / duration, 1), p50_ms=pct(50), p95_ms=pct(95), p99_ms=pct(99),
-                  errors=failures[0], non_2xx=failures[1], kb_per_response=0.0, driver="python-threads")
+    return threads_result(label, path, latencies, time.monotonic() - began, failures[0], failures[1])
 
 
 def run(stack):

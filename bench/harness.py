@@ -296,7 +296,13 @@ def run_threads(base_url, path, label, seconds, connections):
     for thread in threads:
         thread.join()
     duration = time.monotonic() - began
-    latencies.sort()
+    return threads_result(label, path, latencies, duration, errors[0], non_2xx[0],
+                          kb_per_response=round(statistics.fmean(sizes) / 1024, 1) if sizes else 0.0)
+
+
+def threads_result(label, path, latencies, duration, errors, non_2xx, kb_per_response=0.0):
+    """The Result of a Python-threads run: `latencies` in seconds, one per answered request."""
+    latencies = sorted(latencies)
 
     def pct(p):
         return round(latencies[min(len(latencies) - 1, int(len(latencies) * p / 100))] * 1000, 2) if latencies else 0.0
@@ -304,8 +310,7 @@ def run_threads(base_url, path, label, seconds, connections):
     return Result(
         label=label, path=path, requests=len(latencies), seconds=round(duration, 2),
         rps=round(len(latencies) / duration, 1), p50_ms=pct(50), p95_ms=pct(95), p99_ms=pct(99),
-        errors=errors[0], non_2xx=non_2xx[0], kb_per_response=round(statistics.fmean(sizes) / 1024, 1) if sizes else 0.0,
-        driver="python-threads",
+        errors=errors, non_2xx=non_2xx, kb_per_response=kb_per_response, driver="python-threads",
     )
 
 
