@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
+from app.auth import public, signed_in
 from app.database import db
 from app.users import authenticate
 
@@ -25,6 +26,7 @@ def _safe_next(target):
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -39,6 +41,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@signed_in
 def logout():
     logout_user()
     return redirect(url_for("login.login"))
@@ -46,6 +49,7 @@ def logout():
 
 @bp.get("/console")
 @login_required
+@signed_in
 def home():
     """Where a signed-in user lands: the console of their role."""
     targets = {

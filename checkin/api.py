@@ -8,7 +8,7 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
 from app.errors import DomainError, ErrorSchema
 from checkin import checkpoints as checkpoint_service
@@ -172,6 +172,7 @@ def rotate_poster(checkpoint_id):
 @blp.alt_response(403, schema=ErrorSchema, description="`self_checkin_off`: this festival checks visitors in at the door")
 @blp.alt_response(404, schema=ErrorSchema, description="`not_found`: no such pass; `invalid_poster`: not one of our posters")
 @blp.alt_response(410, schema=ErrorSchema, description="`poster_retired`: the poster was replaced")
+@visitor
 def visit(data, manage_token):
     """A visitor's phone at a poster: a booth visit on the stamp card, or self check-in to a booked session."""
     pass_ = visits.pass_for_manage_token(manage_token)
@@ -196,6 +197,7 @@ def visit(data, manage_token):
 @blp.alt_response(404, schema=ErrorSchema, description="`invalid_pairing`: not a pairing code, or one that no longer applies")
 @blp.alt_response(409, schema=ErrorSchema, description="`pairing_used`: the code was used already")
 @blp.alt_response(410, schema=ErrorSchema, description="`pairing_expired`: show a new code")
+@public
 def pair_device(data):
     """Pair a phone with a one-time code from the organiser console; answers the device's bearer token."""
     try:

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.auth import public, visitor
 from app.database import db
 from app.errors import NotFound
 from events.models import Festival
@@ -29,6 +30,7 @@ def consent_record(pass_):
     }
 
 
+@visitor
 def delete_personal_data(token):
     pass_ = svc.pass_for_manage_token(token)
     error = None
@@ -51,6 +53,7 @@ def delete_personal_data(token):
     ), (422 if error else 200)
 
 
+@public
 def pass_deleted(slug):
     festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
     if festival is None:
