@@ -14,19 +14,21 @@ from app.errors import DomainError, ErrorSchema
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, scanning, stats, visits
 from checkin.bundle import scanner_bundle
-from checkin.checkpoints import SCANNING_ROLES, checkpoint_for, festival_by_slug
+from checkin.checkpoints import SCANNING_ROLES, checkpoint_for
 from checkin.presenters import batch_answer, checkpoint_answer, scan_answer
 from checkin.schemas import (
     BatchIn, BatchOut, CheckinStatsOut, CheckpointIn, CheckpointOut, CheckpointPatch, DeviceOut, PairIn, PairingOut, ScanIn, ScanOut,
     ScannerFestivalsOut, VisitIn, VisitOut,
 )
+from events.services import find_festival
+from registrations.services import pass_for_manage_token
 
 blp = Blueprint("checkin_api", __name__, description="Checkpoints and scans")
 BEARER = [{"bearerAuth": []}]
 
 
 def _festival_for(slug):
-    festival = festival_by_slug(slug)
+    festival = find_festival(slug)
     ensure_city(festival.city_id)
     return festival
 
@@ -175,7 +177,7 @@ def rotate_poster(checkpoint_id):
 @visitor
 def visit(data, manage_token):
     """A visitor's phone at a poster: a booth visit on the stamp card, or self check-in to a booked session."""
-    pass_ = visits.pass_for_manage_token(manage_token)
+    pass_ = pass_for_manage_token(manage_token)
     outcome, checkpoint = visits.visit(pass_, data["poster_code"])
     card = visits.stamp_card(pass_)
     target = checkpoint.booth or checkpoint.session

@@ -9,11 +9,13 @@ from app.conditional import no_store
 from app.database import db
 from app.errors import DomainError
 from checkin import devices
-from checkin.checkpoints import festival_by_slug, festivals_to_scan, may_scan
+from checkin.checkpoints import festivals_to_scan, may_scan
 from checkin.models import BOOTH
 from checkin.pages import console
 from checkin.posters import checkpoint_for_poster
-from checkin.visits import pass_for_manage_token, stamp_card
+from checkin.visits import stamp_card
+from events.services import find_festival
+from registrations.services import pass_for_manage_token
 
 bp = pages_blueprint("checkin", __name__, static_url_path="/static/checkin")
 
@@ -37,7 +39,7 @@ def signed_in_device():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):  # a list, a string or null is no request for a device
         body = {}
-    festival = festival_by_slug(str(body.get("festival") or ""))
+    festival = find_festival(str(body.get("festival") or ""))
     user = current_principal()
     if not may_scan(user, festival):
         raise DomainError("forbidden", "You may not scan at this festival.", status=403)
