@@ -1,4 +1,5 @@
-"""Abuse limits on the public and scanning endpoints (Flask-Limiter on Redis): 429 with Retry-After.
+"""Abuse limits on the public and scanning endpoints (Flask-Limiter on Redis): 429 `rate_limited`
+with Retry-After, the only answers whose Retry-After the limiter sets.
 
 Declared here as data by endpoint name, so that the domains stay free of the
 limiter and the whole policy can be read in one place.
@@ -11,16 +12,20 @@ second instead of the shared pool's five.
 """
 import hashlib
 import logging
+import math
 import threading
 import time
 
 from flask import request
+from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from limits.storage import RedisStorage
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from app.auth import current_principal
+from app.errors import http_error_response
 from app.extensions import limiter
 
 log = logging.getLogger(__name__)
@@ -192,7 +197,32 @@ LIMITS = {
 }
 
 
+# --- the refusal ------------------------------------------------------------------------
+
+
+def retry_after():
+    """Seconds until the breached limit's window ends (at least 1)."""
+    breached = limiter.current_limit
+    if breached is None:
+        return 60
+    return max(1, math.ceil(breached.reset_at - time.time()))
+
+
+def refused(error):
+    """429 `rate_limited` with Retry-After, the only answer whose Retry-After the limiter sets.
+
+    Flask-Limiter's own headers are off (app/extensions.py): they would put a Retry-After
+    on every answer of a limited endpoint, a 201 or a 503 `busy` with its own value included.
+    """
+    seconds = retry_after()
+    error.description = _("Too many tries in a short time. Please wait a moment and try again.")
+    response = http_error_response(error, retry_after=seconds)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def apply_limits(app):
+    app.register_error_handler(RateLimitExceeded, refused)
     for endpoint, limits in LIMITS.items():
         view = app.view_functions.get(endpoint)
         if view is None:

@@ -1,8 +1,10 @@
 """A rush larger than the connection pool answers 503 busy with Retry-After, never a 500.
 
-The crowded app keeps the limiter on, as production does (building it with the limiter
-off would switch off the one limiter the whole suite shares).
+The crowded app keeps the limiter on, as production does: its Retry-After belongs to
+429 answers only and must not replace the one `busy` documents.
 """
+from datetime import date
+
 import pytest
 
 from app import create_app
@@ -40,3 +42,16 @@ def test_an_exhausted_pool_answers_503_busy(crowded, make_city):
     assert answer.status_code == 503
     assert answer.get_json()["code"] == "busy"
     assert answer.headers["Retry-After"] == "5"
+
+
+def test_a_rate_limited_endpoint_keeps_the_retry_after_of_busy(crowded, make_city, make_festival):
+    make_festival(make_city(), slug="busy-fest", starts_on=date(2099, 1, 1), ends_on=date(2099, 1, 2))
+    for request in (
+        lambda client: client.post("/api/v1/festivals/busy-fest/passes", json={
+            "name": "Visitor", "email": "busy@example.org", "age_group": "adult", "consent": True}),
+        lambda client: client.post("/api/v1/passes/" + "t" * 43 + "/bookings", json={"session_id": 1}),
+    ):
+        answer = _while_the_pool_is_taken(crowded, request)
+        assert answer.status_code == 503
+        assert answer.get_json()["code"] == "busy"
+        assert answer.headers["Retry-After"] == "5"

@@ -43,7 +43,10 @@ def test_the_same_email_hammered_is_refused_with_retry_after(app, client, limite
     assert [a.status_code for a in answers] == [201, 200, 200, 200, 200, 429]
     refused = answers[-1]
     assert refused.get_json()["code"] == "rate_limited"
-    assert int(refused.headers["Retry-After"]) > 0
+    assert 0 < int(refused.headers["Retry-After"]) <= 61  # the rest of the 5/minute window, rounded up
+    assert refused.get_json()["retry_after"] == int(refused.headers["Retry-After"])
+    # Only a refusal says when to come back: the limiter adds no Retry-After to other answers.
+    assert all("Retry-After" not in answer.headers for answer in answers[:-1])
     # The same address, another family: not refused. The same e-mail at another address: refused.
     assert _sign_up(client, rush_fest, "other@example.org").status_code == 201
     elsewhere = _sign_up(client, rush_fest, " Same@Example.org ", environ_base={"REMOTE_ADDR": "10.1.2.3"})
@@ -60,9 +63,14 @@ def test_sign_in_attempts_are_limited(app, client, limited):
     guesses = [client.post("/login", data={"email": "x@example.org", "password": f"guess{n}", "csrf_token": token})
                for n in range(10)]
     assert [g.status_code for g in guesses] == [422] * 10
-    blocked = client.post("/login", data={"email": "x@example.org", "password": "guess", "csrf_token": token})
+    blocked = client.post("/login", data={"email": "x@example.org", "password": "guess", "csrf_token": token},
+                          headers={"Accept-Language": "th"})
     assert blocked.status_code == 429
-    assert "Retry-After" in blocked.headers
+    assert int(blocked.headers["Retry-After"]) > 0
+    # The page says it in the visitor's language, not Flask-Limiter's "10 per 1 minute".
+    page = blocked.get_data(as_text=True)
+    assert "กรุณารอสักครู่แล้วลองอีกครั้ง" in page
+    assert "per 1 minute" not in page
 
 
 def test_scanners_behind_one_address_are_limited_each_on_their_own(app, client, limited, make_city, make_user):
