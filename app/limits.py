@@ -1,8 +1,6 @@
-"""Abuse limits on the public and scanning endpoints (Flask-Limiter on Redis): 429 `rate_limited`
-with Retry-After, the only answers whose Retry-After the limiter sets.
-
-Declared here as data by endpoint name, so that the domains stay free of the
-limiter and the whole policy can be read in one place.
+"""Abuse limits (Flask-Limiter on Redis): each domain declares its own next to its views
+(`@rate_limit(rule, per=...)`), counted per the actor they protect against; a breach
+answers 429 `rate_limited` with Retry-After.
 
 Limits fail open: Redis is a store of counters here, and a festival whose Redis is
 down or hung must still sign families up, book and scan. While the store does not
@@ -148,53 +146,105 @@ def outage_stats():
     }
 
 
-def by_principal_or_address():
-    """Scanners share the venue's Wi-Fi and so one address: limit each scanner by who it is."""
+# --- who is counted -------------------------------------------------------------------
+# Keys name the actor a limit protects against. E-mail addresses and secret tokens are
+# hashed: the limiter's store keeps no personal data and no usable secret.
+
+
+def _digest(value):
+    return hashlib.sha256(value.encode()).hexdigest()[:32]
+
+
+def actor(kind, value):
+    """A limiter key for an actor whose name is personal or secret: kept hashed."""
+    return f"{kind}:{_digest(str(value))}"
+
+
+def by_address():
+    """The client's address (behind TRUSTED_PROXIES, the visitor's): only ever a high ceiling."""
+    return f"ip:{request.remote_addr}"
+
+
+def _sent(field):
+    body = request.get_json(silent=True) if request.is_json else None
+    value = body.get(field) if isinstance(body, dict) else request.form.get(field)
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def by_field(field, *view_args):
+    """A field of the JSON body or form (an e-mail address, lower-cased), with these view
+    arguments (a festival's slug); a request without the field is counted by its address."""
+
+    def key():
+        value = _sent(field)
+        if value is None:
+            return f"{field}-missing:{by_address()}"
+        scope = ":".join(str((request.view_args or {}).get(name)) for name in view_args)
+        return f"{field}:{_digest(scope + '|' + value)}"
+
+    key.__name__ = f"by_{field}"
+    return key
+
+
+def by_view_arg(name):
+    """A view argument: a pass's manage token, a festival's slug."""
+
+    def key():
+        value = (request.view_args or {}).get(name)
+        return f"{name}:{_digest(str(value))}" if value is not None else by_address()
+
+    key.__name__ = f"by_{name}"
+    return key
+
+
+def by_caller():
+    """The phone or person calling: its bearer token (each paired phone has its own), else the
+    signed-in user, else the address. Scanners share the venue's Wi-Fi and so one address."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer ") and header[7:].strip():
+        return f"token:{_digest(header[7:].strip())}"
     try:
         user = current_principal()
     except Exception:  # noqa: BLE001 - a bad token is answered by the view, not here
         user = None
-    if user is not None:
-        return f"user:{user.id}"
-    return f"ip:{request.remote_addr}"
+    return f"user:{user.id}" if user is not None else by_address()
 
 
-def by_pass_token():
-    """A visitor acts through their pass: limit each pass, whatever network it comes from."""
-    token = (request.view_args or {}).get("token") or (request.view_args or {}).get("manage_token")
-    return f"pass:{token}" if token else f"ip:{request.remote_addr}"
+# --- declaring limits next to the views --------------------------------------------------
+
+_DECLARED = "_rate_limits"
 
 
-def by_address():
-    return f"ip:{request.remote_addr}"
+def rate_limit(rule, per, methods=("POST",)):
+    """Declare a limit on a view, next to it: `rule` ("30/minute;200/hour", or a callable
+    giving one per request) counted per `per()`. Stack one per actor the view protects against;
+    apply_limits() puts them on the app."""
+
+    def decorate(view):
+        view.__dict__.setdefault(_DECLARED, []).append((rule, per, tuple(methods)))
+        return view
+
+    return decorate
 
 
-def by_email():
-    """The e-mail address signing up (hashed: the store keeps no personal data), per festival."""
-    body = request.get_json(silent=True) if request.is_json else None
-    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
-    if not isinstance(email, str) or not email.strip():
-        return f"email-missing:{by_address()}"
-    slug = (request.view_args or {}).get("slug", "")
-    return "email:" + hashlib.sha256(f"{slug}|{email.strip().lower()}".encode()).hexdigest()[:32]
+def declared(view):
+    """The limits declared on a view, found through the wrappers of flask-smorest and friends."""
+    seen = []
+    while view is not None:
+        for entry in view.__dict__.get(_DECLARED, []):
+            if entry not in seen:
+                seen.append(entry)
+        view = getattr(view, "__wrapped__", None)
+    return seen
 
 
-# endpoint -> [(limit, key function, methods)]
-LIMITS = {
-    # Sign-up: a family signs up once; the same address hammered is refused. One address is
-    # only a high ceiling: a registration desk or a venue's Wi-Fi signs up 120 families a minute.
-    "registrations_api.sign_up": [("5/minute;20/hour", by_email, ["POST"]), ("300/minute;3000/hour", by_address, ["POST"])],
-    "registrations.signup": [("5/minute;20/hour", by_email, ["POST"]), ("300/minute;3000/hour", by_address, ["POST"])],
-    # Booking: a pass books a handful of sessions; hammering the rush is refused.
-    "registrations_api.book": [("30/minute", by_pass_token, ["POST"])],
-    "registrations.book_session": [("30/minute", by_address, ["POST"])],
-    # Scanning: a gate scanner does at most a few scans a second.
-    "checkin_api.scan": [("600/minute", by_principal_or_address, ["POST"])],
-    "checkin_api.scan_batch": [("120/minute", by_principal_or_address, ["POST"])],
-    "checkin_api.visit": [("60/minute", by_pass_token, ["POST"])],
-    # Console sign-in: slow down password guessing.
-    "login.login": [("10/minute;50/hour", by_address, ["POST"])],
-}
+def declared_limits(app):
+    """endpoint -> [(rule, key function name, methods)]: the whole policy, read from the views."""
+    return {
+        endpoint: [(rule, per.__name__, methods) for rule, per, methods in declared(view)]
+        for endpoint, view in app.view_functions.items()
+        if declared(view)
+    }
 
 
 # --- the refusal ------------------------------------------------------------------------
@@ -223,10 +273,8 @@ def refused(error):
 
 def apply_limits(app):
     app.register_error_handler(RateLimitExceeded, refused)
-    for endpoint, limits in LIMITS.items():
-        view = app.view_functions.get(endpoint)
-        if view is None:
-            raise RuntimeError(f"rate limit declared for unknown endpoint {endpoint}")
-        for rule, key, methods in limits:
-            view = limiter.limit(rule, key_func=key, methods=methods)(view)
-        app.view_functions[endpoint] = view
+    for endpoint, view in list(app.view_functions.items()):
+        limited = view
+        for rule, per, methods in declared(view):
+            limited = limiter.limit(rule, key_func=per, methods=list(methods))(limited)
+        app.view_functions[endpoint] = limited
