@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 import time
+from dataclasses import dataclass
 
 from flask import request
 from flask_babel import gettext as _
@@ -215,16 +216,30 @@ def by_caller():
 _DECLARED = "_rate_limits"
 
 
-def rate_limit(rule, per, methods=("POST",)):
+def rate_limit(rule, per, methods=("POST",), counts=None, message=None):
     """Declare a limit on a view, next to it: `rule` ("30/minute;200/hour", or a callable
     giving one per request) counted per `per()`. Stack one per actor the view protects against;
-    apply_limits() puts them on the app."""
+    apply_limits() puts them on the app.
+
+    counts(response): count only the requests whose answer it accepts (say, a new pass), so
+    that refused or repeated requests do not use up an allowance others share.
+    message(): what a refusal says instead of the general sentence (translated at request time).
+    """
 
     def decorate(view):
-        view.__dict__.setdefault(_DECLARED, []).append((rule, per, tuple(methods)))
+        view.__dict__.setdefault(_DECLARED, []).append(Declared(rule, per, tuple(methods), counts, message))
         return view
 
     return decorate
+
+
+@dataclass(frozen=True)
+class Declared:
+    rule: object
+    per: object
+    methods: tuple
+    counts: object = None
+    message: object = None
 
 
 def declared(view):
@@ -241,7 +256,7 @@ def declared(view):
 def declared_limits(app):
     """endpoint -> [(rule, key function name, methods)]: the whole policy, read from the views."""
     return {
-        endpoint: [(rule, per.__name__, methods) for rule, per, methods in declared(view)]
+        endpoint: [(entry.rule, entry.per.__name__, entry.methods) for entry in declared(view)]
         for endpoint, view in app.view_functions.items()
         if declared(view)
     }
@@ -265,7 +280,9 @@ def refused(error):
     on every answer of a limited endpoint, a 201 or a 503 `busy` with its own value included.
     """
     seconds = retry_after()
-    error.description = _("Too many tries in a short time. Please wait a moment and try again.")
+    message = getattr(error.limit, "error_message", None)
+    error.description = (message() if callable(message) else message) or _(
+        "Too many tries in a short time. Please wait a moment and try again.")
     response = http_error_response(error, retry_after=seconds)
     response.headers["Retry-After"] = str(seconds)
     return response
@@ -275,6 +292,7 @@ def apply_limits(app):
     app.register_error_handler(RateLimitExceeded, refused)
     for endpoint, view in list(app.view_functions.items()):
         limited = view
-        for rule, per, methods in declared(view):
-            limited = limiter.limit(rule, key_func=per, methods=list(methods))(limited)
+        for entry in declared(view):
+            limited = limiter.limit(entry.rule, key_func=entry.per, methods=list(entry.methods),
+                                    deduct_when=entry.counts, error_message=entry.message)(limited)
         app.view_functions[endpoint] = limited
