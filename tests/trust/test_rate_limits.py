@@ -32,8 +32,8 @@ def rush_fest(make_city, make_festival):
 def test_each_domain_declares_its_limits_next_to_its_views(app):
     policy = declared_limits(app)
     assert {endpoint: sorted(per for _, per, _ in limits) for endpoint, limits in policy.items()} == {
-        "registrations_api.sign_up": ["by_address", "by_email"],
-        "registrations.signup": ["by_address", "by_email"],
+        "registrations_api.sign_up": ["by_address", "by_email", "by_slug"],
+        "registrations.signup": ["by_address", "by_email", "by_slug"],
         "registrations_api.book": ["by_address", "by_token"],
         "registrations.book_session": ["by_address", "pass_in_form"],
         "checkin_api.scan": ["by_caller"],
