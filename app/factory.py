@@ -59,14 +59,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-def _limiter_storage(url):
-    if not url:
-        return "memory://"
-    if url.startswith("unix://"):
-        return "redis+unix://" + url[len("unix://"):]
-    return url
-
-
 def _engine_options(config):
     options = {"pool_pre_ping": True}
     if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///:memory:"):
@@ -102,7 +94,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
-    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limits.storage_uri(app.config.get("REDIS_URL")))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _trust_proxies(app)
 

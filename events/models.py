@@ -46,6 +46,11 @@ class City(db.Model):
 
     festivals: Mapped[list["Festival"]] = relationship(back_populates="city")
 
+# New passes a festival takes in an hour before sign-ups are refused (429): a ceiling against a
+# script signing up thousands of fake families, which the festival's organisers see and raise.
+DEFAULT_SIGNUPS_PER_HOUR = 2000
+MAX_SIGNUPS_PER_HOUR = 100_000
+
 
 # Every console user but an admin belongs to one city (app/users.py): the city is ours to name.
 User.__table__.append_constraint(sa.ForeignKeyConstraint([User.__table__.c.city_id], [City.__table__.c.id]))
@@ -73,6 +78,8 @@ class Festival(db.Model):
     stamp_goal: Mapped[int] = mapped_column(default=5)
     allow_walk_ins: Mapped[bool] = mapped_column(default=True)
     allow_self_checkin: Mapped[bool] = mapped_column(default=False)
+    signups_per_hour: Mapped[int] = mapped_column(default=DEFAULT_SIGNUPS_PER_HOUR,
+                                                  server_default=str(DEFAULT_SIGNUPS_PER_HOUR))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 

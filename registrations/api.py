@@ -17,6 +17,7 @@ from app.errors import ErrorSchema, NotFound
 from events import services as events_services
 from events.models import Festival
 from registrations import pass_codes, qr_image
+from registrations.rate_limits import booking_by_token, sign_up_limited
 from registrations import services as svc
 from registrations.services import erasure
 from registrations.schemas import (
@@ -45,6 +46,7 @@ ORGANISER = [{"bearerAuth": []}]
 @blp.response(201, PassOut, description="A new pass (the token is shown only now and in the mailed link).")
 @blp.alt_response(200, schema=ExistingPassOut, description="This email has a pass: its link is mailed to it.")
 @public
+@sign_up_limited
 def sign_up(data, slug):
     """Sign up for a published festival: one pass per email."""
     result = svc.sign_up(slug, **data)
@@ -114,6 +116,7 @@ def pass_qr(token):
     "`no_booking_needed`, `exceeds_capacity`, `pass_cancelled`",
 )
 @visitor
+@booking_by_token
 def book(data, token):
     """Book a session: 409 `clash`, `closed`, `already_booked`, `no_booking_needed`."""
     booking = svc.book(svc.pass_for_manage_token(token).id, data["session_id"], data["seats"])

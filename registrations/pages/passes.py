@@ -13,10 +13,12 @@ from app.auth import public, visitor
 from app.database import db
 from app.errors import DomainError, NotFound
 from app.i18n import current_locale, local
+from app.limits import actor, by_address
 from registrations import consent, pass_codes, qr_image
 from registrations import services as svc
 from registrations.models import CANCELLED, CONFIRMED
 from registrations.page_messages import explain, field_messages
+from registrations.rate_limits import booking_limited, sign_up_limited
 from registrations.schemas import SignUpIn
 from registrations.services.passes import MAX_PARTY_MEMBERS, bookings_of, published_festival
 
@@ -49,6 +51,7 @@ def _form_values(form):
 
 
 @public
+@sign_up_limited
 def signup(slug):
     festival = published_festival(slug)
     values, errors = {"party": []}, {}
@@ -170,7 +173,14 @@ def _seats(raw):
         return 0  # refused by the service with its own sentence
 
 
+def pass_in_form():
+    """The pass a booking form names (a pasted link or the remembered token): the actor to count."""
+    token = token_from(request.form.get("pass_link")) or token_from(request.form.get("manage_token"))
+    return actor("token", token) if token else by_address()
+
+
 @public
+@booking_limited(pass_in_form)
 def book_session(session_id):
     session = svc.find_session(session_id)
     festival = session.festival
