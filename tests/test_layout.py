@@ -66,3 +66,14 @@ def test_every_dispatched_job_is_a_thin_job_of_workers():
 
     paths = {spec.func for specs in TOPICS.values() for spec in specs}
     assert paths and {path for path in paths if not path.startswith("workers.jobs.")} == set()
+
+
+def test_the_architecture_page_states_the_same_rule():
+    """docs/architecture.md's table of imports is this test's MAY_IMPORT: the page stays true."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = page.split("## The rule of imports", 1)[1].split("\n\n")[2]
+    stated = {}
+    for row in table.splitlines()[2:]:
+        package, allowed = [cell.strip() for cell in row.strip("|").split("|")]
+        stated[package.strip("`")] = set(re.findall(r"`(\w+)`", allowed)) if package != "`app`" else set()
+    assert stated == MAY_IMPORT
