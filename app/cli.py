@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+import redis
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
@@ -51,8 +52,19 @@ def create_user_command(email, role, city_slug, name, password):
 def worker_command(queue_names, burst, no_fork):
     """An RQ worker for the app's queues, with the scheduler."""
     worker_class = InProcessAppWorker if no_fork else AppWorker
-    worker = make_worker(current_app._get_current_object(), queue_names or QUEUES, worker_class=worker_class)
-    worker.work(with_scheduler=True, burst=burst)
+    app = current_app._get_current_object()
+    while True:
+        worker = make_worker(app, queue_names or QUEUES, worker_class=worker_class)
+        try:
+            worker.work(with_scheduler=True, burst=burst)
+        except redis.exceptions.RedisError as error:  # its teardown could not reach Redis either
+            click.echo(f"worker stopped: {type(error).__name__}: {error}", err=True)
+        # RQ's worker quits when Redis stops answering mid-command (a hung server): start a
+        # new one, as a supervisor would, unless it was asked to stop or ran in burst mode.
+        if burst or worker._stop_requested or worker._shutdown_requested_date is not None:
+            return
+        click.echo("worker: Redis stopped answering; starting again in 1 s", err=True)
+        time.sleep(1)
 
 
 @click.command("up")
