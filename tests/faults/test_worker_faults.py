@@ -14,7 +14,7 @@ from app.database import db
 from app.queues import QUEUES, make_worker
 from app.redis_conn import connection
 from tests.faults.conftest import health, mails_per_letter, outbox_waiting, sign_up, wait_until
-from workers.models import SENDING, SentMessage
+from mail.models import SENDING, SentMessage
 
 pytestmark = pytest.mark.faults
 
