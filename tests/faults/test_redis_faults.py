@@ -36,9 +36,10 @@ def visit(url, festival, n, prefix):
             statuses.append(signed.status_code)
             if signed.status_code != 201:
                 return statuses
-            body = signed.json()
-            statuses.append(book(client, n, body["manage_token"], festival.session_id).status_code)
-            statuses.append(scan(client, festival.staff_token, festival.gate_id, festival.code_of(body["id"])).status_code)
+            if n % 2:  # every other visitor also books and is scanned at the gate
+                body = signed.json()
+                statuses.append(book(client, n, body["manage_token"], festival.session_id).status_code)
+                statuses.append(scan(client, festival.staff_token, festival.gate_id, festival.code_of(body["id"])).status_code)
         except httpx.HTTPError:
             statuses.append(None)
     return statuses
@@ -56,20 +57,19 @@ def test_redis_stopped_during_sign_ups_bookings_and_scans(app, processes, redis_
     statuses = [status for visitor in answers for status in visitor]
     failed = [status for status in statuses if status is None or status >= 500]
     assert not failed, f"{len(failed)} of {len(statuses)} failed: {sorted(set(map(str, failed)))}\n{processes.log(web)}"
-    assert statuses.count(201) == 2 * VISITORS  # every sign-up and every booking stored
-    assert outbox_waiting(app) >= 2 * VISITORS - 16  # the relay could hand over nothing
+    letters = VISITORS + VISITORS // 2  # a confirmation per sign-up, a notice per booking
+    assert statuses.count(201) == letters  # every sign-up and every booking stored
+    assert outbox_waiting(app) >= letters  # the relay could hand over nothing (scans count too)
 
     back = time.monotonic()
     redis_server.start()  # back, and empty: every job it held is gone
-    # 400 mails, a fork each, on a machine shared with the rest of the suite: a generous bound.
-    delivered = wait_until(lambda: len(mails_per_letter(smtp)) >= 2 * VISITORS and outbox_waiting(app) == 0, seconds=300)
+    # 300 mails, a fork each, on a machine shared with the rest of the suite: a generous bound.
+    delivered = wait_until(lambda: len(mails_per_letter(smtp)) >= letters and outbox_waiting(app) == 0, seconds=300)
     recovery = time.monotonic() - back
-    letters = mails_per_letter(smtp)
-    assert delivered, f"after {recovery:.0f} s: {len(letters)} letters, {outbox_waiting(app)} waiting\n{processes.log(worker)}"
+    assert delivered, f"after {recovery:.0f} s: {len(mails_per_letter(smtp))} letters, {outbox_waiting(app)} waiting\n{processes.log(worker)}"
     time.sleep(2)  # a doubled mail would arrive right behind the first
-    letters = mails_per_letter(smtp)
-    assert len(letters) == 2 * VISITORS and set(letters.values()) == {1}
-    print(f"\nredis stopped: {len(statuses)} requests, 0 failed; all {2 * VISITORS} letters once, {recovery:.1f} s after Redis returned")
+    assert len(mails_per_letter(smtp)) == letters and set(mails_per_letter(smtp).values()) == {1}
+    print(f"\nredis stopped: {len(statuses)} requests, 0 failed; all {letters} letters once, {recovery:.1f} s after Redis returned")
 
 
 def test_a_hung_redis_answers_every_request_and_hangs_no_health_probe(app, processes, redis_server, festival, smtp):
@@ -96,9 +96,9 @@ def test_a_hung_redis_answers_every_request_and_hangs_no_health_probe(app, proce
     print(f"\nredis hung: 8 health probes answered 503 (slowest {slowest:.1f} s); {len(statuses)} requests answered in {elapsed:.1f} s")
 
     # Nothing was lost meanwhile: every sign-up and booking gets its letter once.
-    assert wait_until(lambda: len(mails_per_letter(smtp)) >= 48 and outbox_waiting(app) == 0, seconds=90), processes.log(worker)
+    assert wait_until(lambda: len(mails_per_letter(smtp)) >= 36 and outbox_waiting(app) == 0, seconds=90), processes.log(worker)
     time.sleep(2)
-    assert set(mails_per_letter(smtp).values()) == {1} and len(mails_per_letter(smtp)) == 48
+    assert set(mails_per_letter(smtp).values()) == {1} and len(mails_per_letter(smtp)) == 36  # 24 sign-ups, 12 bookings
 
 
 def test_after_a_redis_restart_health_is_back_and_the_outbox_empty(app, processes, redis_server, festival, smtp):
