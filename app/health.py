@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify
 from rq.utils import utcparse
 from rq.worker_registration import REDIS_WORKER_KEYS
 
+from app.auth import public
 from app.database import db
 from app.redis_conn import health_connection
 
@@ -50,6 +51,7 @@ def check_workers():
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     report = {}
     for name, check in (("database", check_database), ("redis", check_redis), ("workers", check_workers)):
