@@ -62,7 +62,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def _engine_options(config):
     options = {"pool_pre_ping": True}
     if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///:memory:"):
-        options.update(pool_size=config["DB_POOL_SIZE"], max_overflow=config["DB_MAX_OVERFLOW"])
+        options.update(
+            pool_size=config["DB_POOL_SIZE"],
+            max_overflow=config["DB_MAX_OVERFLOW"],
+            pool_timeout=config.get("DB_POOL_TIMEOUT", 2.0),
+        )
     return options
 
 
