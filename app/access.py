@@ -38,6 +38,10 @@ PUBLIC = frozenset(
         "checkin.poster_visit",
         # "Your data has been deleted": says so, and nothing else.
         "registrations.pass_deleted",
+        # The team's one-time links (the signed token in the URL is the key) and asking for one:
+        # the answer never says whether an address is a member's.
+        "teams.static", "teams.invitation", "teams.forgot_password", "teams.reset_password",
+        "teams_api.accept_invitation", "teams_api.request_password_reset", "teams_api.reset_password",
     }
 )
 
@@ -94,7 +98,11 @@ def _city_queries():
 
     passes = t["passes"]
     bookings = t["bookings"]
+    cities, users = t["cities"], t["users"]
     return {
+        # A city's team, and one member (an admin belongs to no city: the view decides).
+        "city_slug": lambda value: sa.select(cities.c.id).where(cities.c.slug == value),
+        "member_id": lambda value: sa.select(users.c.city_id).where(users.c.id == value),
         "slug": lambda value: sa.select(festivals.c.city_id).where(festivals.c.slug == value),
         "session_id": through_festival("sessions", "id"),
         "venue_id": through_festival("venues", "id"),

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.database import UTCDateTime, db, now_utc
 
 AUDITED_TABLES = frozenset(
-    {"cities", "festivals", "venues", "sessions", "booths", "checkpoints", "bookings", "passes", "users"}
+    {"cities", "festivals", "venues", "sessions", "booths", "checkpoints", "bookings", "passes", "users",
+     "team_links"}
 )
 AUDITED_ROLES = frozenset({"admin", "organiser"})
 # Secrets never go into the log, not even hashed.
 REDACTED = frozenset({"password_hash", "token_hash", "manage_token", "manage_token_hash", "feed_token",
-                      "feed_token_hash", "private_key", "poster_secret"})
+                      "feed_token_hash", "private_key", "poster_secret", "nonce"})
 
 
 class AuditEntry(db.Model):
@@ -151,6 +152,12 @@ def record_export(entity, entity_id, city_id, **detail):
     never names). The caller's transaction carries it: the request commits.
     """
     user = g.get("principal") if has_request_context() else None
+    return record("export", entity, entity_id, city_id, user, **detail)
+
+
+def record(action, entity, entity_id, city_id, user, **detail):
+    """An entry the flush listeners cannot write: a download, or a change made by someone who
+    is no organiser (a person accepting an invitation, choosing a new password)."""
     if user is None:
         return None
     entry = AuditEntry(
@@ -158,11 +165,11 @@ def record_export(entity, entity_id, city_id, **detail):
         user_email=user.email,
         role=user.role,
         city_id=city_id,
-        action="export",
+        action=action,
         entity=entity,
         entity_id=entity_id,
         after={key: _plain(value) for key, value in detail.items()},
-        path=request.path[:300],
+        path=request.path[:300] if has_request_context() else "",
     )
     db.session.add(entry)
     return entry

@@ -7,6 +7,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import checkin.api
 import checkin.models  # noqa: F401
 import checkin.privacy  # noqa: F401 - each package registers its part of a visitor's data (app/privacy.py)
+import checkin.team_phones  # noqa: F401 - the phones a member paired, for the team's page and removal
 import checkin.views
 import events.api
 import events.cli
@@ -19,6 +20,10 @@ import registrations.views
 import reports.api
 import reports.models  # noqa: F401
 import reports.views
+import teams.api
+import teams.models  # noqa: F401
+import teams.pages
+from teams.services import members as team_members
 import workers.cli
 import workers.dispatch
 import workers.models  # noqa: F401
@@ -32,10 +37,10 @@ from app.config import INSTANCE_DIR, from_environment
 from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import api, babel, csrf, limiter, login_manager, migrate
-from app.users import User
+from app.users import user_for_session
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "workers")]
+DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "teams", "registrations", "checkin", "reports", "workers")]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -127,9 +132,8 @@ def create_app(test_config=None):
     workers.cli.register_commands(app)
     app.cli.add_command(workers.privacy.privacy_cli)
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(user_for_session)
+    team_members.install(app)
 
     @app.context_processor
     def principal():
@@ -157,7 +161,7 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    for module in (events.api, registrations.api, checkin.api, reports.api):
+    for module in (events.api, teams.api, registrations.api, checkin.api, reports.api):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)  # bearer tokens and secret URLs, never cookies
     api.register_blueprint(audit_views.blp, url_prefix="/api/v1")
@@ -166,5 +170,5 @@ def _register_blueprints(app):
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
     bench_floor.register(app)  # only when BENCH_FLOOR is set
-    for module in (events.views, registrations.views, checkin.views, reports.views, workers.views):
+    for module in (events.views, teams.pages, registrations.views, checkin.views, reports.views, workers.views):
         app.register_blueprint(module.bp)

@@ -91,6 +91,8 @@ TOPICS = {
     ),
     # Scans change no mail and no feed; reports read the scans table itself.
     "scan.recorded": (),
+    # An invitation or a password reset link of the team (teams.services.links).
+    "team.link_issued": (JobSpec("workers.mail.team.send_team_link", MAIL, ("link_id",)),),
     "import.requested": (JobSpec("events.programme_import.run_import", DEFAULT, ("import_id",), timeout=1800),),
     "report.requested": (
         # --- REPORTS (reports helper) ---
