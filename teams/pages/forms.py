@@ -1,7 +1,7 @@
 """Forms of the team pages: they parse the input; the services judge it (their refusals land by field)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from app.users import ADMIN, CITY_TEAM, ORGANISER, STAFF
@@ -15,7 +15,7 @@ ROLE_LABELS = {
     ADMIN: _l("Admin: the whole network"),
 }
 ROLE_NAMES = {STAFF: _l("Staff"), CITY_TEAM: _l("City team"), ORGANISER: _l("Organiser"), ADMIN: _l("Admin")}
-LANGUAGES = [("th", "ไทย (Thai)"), ("en", "English")]
+LANGUAGES = [SelectChoice("th", "ไทย (Thai)"), SelectChoice("en", "English")]
 
 
 class InviteForm(FlaskForm):
@@ -25,12 +25,16 @@ class InviteForm(FlaskForm):
     locale = SelectField(_l("Language of the invitation"), choices=LANGUAGES, default="th")
 
     def offer(self, roles):
-        self.role.choices = [(role, ROLE_LABELS[role]) for role in roles]
+        self.role.choices = [SelectChoice(role, ROLE_LABELS[role]) for role in roles]
         return self
 
 
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), choices=[])
+
+    def offer(self, roles):
+        self.role.choices = [SelectChoice(role, ROLE_NAMES[role]) for role in roles]
+        return self
 
 
 class ConfirmForm(FlaskForm):

@@ -39,8 +39,7 @@ def _when(zone):
 def _team_context(city, form):
     actor = current_principal()
     users = members.team_of(city.id if city is not None else None)
-    role_form = RoleForm(formdata=None)
-    role_form.role.choices = [(role, ROLE_NAMES[role]) for role in _roles_for(actor, city)]
+    role_form = RoleForm(formdata=None).offer(_roles_for(actor, city))
     zone = members.city_zone(city.id if city is not None else None)
     return {
         "city": city,
@@ -132,8 +131,7 @@ def _refused_action(user, error):
 def change_role(member_id):
     actor = current_principal()
     user = members.visible_member(actor, member_id)
-    form = RoleForm()
-    form.role.choices = [(role, ROLE_NAMES[role]) for role in ROLES]
+    form = RoleForm().offer(ROLES)
     if not form.validate_on_submit():
         flash(_("Choose one of the roles offered."), "error")
         return _back_to(user)
