@@ -63,6 +63,7 @@ def get_member(member_id):
 @blp.doc(security=BEARER)
 @blp.arguments(RoleIn)
 @blp.response(200, MemberOut)
+@blp.alt_response(409, schema=ErrorSchema, description="`own_account`: nobody changes their own role")
 def change_role(data, member_id):
     """Change a member's role within their city."""
     actor = current_principal()
@@ -75,6 +76,7 @@ def change_role(data, member_id):
 @require_roles("organiser")
 @blp.doc(security=BEARER)
 @blp.response(200, MemberOut)
+@blp.alt_response(409, schema=ErrorSchema, description="`own_account`: nobody removes themselves")
 def remove_member(member_id):
     """Remove a member: their console sessions, API tokens and paired phones stop working at once."""
     actor = current_principal()
@@ -88,6 +90,7 @@ def remove_member(member_id):
 @blp.doc(security=BEARER)
 @blp.arguments(ResendIn)
 @blp.response(201, MemberOut)
+@blp.alt_response(409, schema=ErrorSchema, description="`not_invited` (accepted already) or `own_account`")
 def resend_invitation(data, member_id):
     """A fresh invitation link for a member who has not accepted yet; the older link stops working."""
     actor = current_principal()

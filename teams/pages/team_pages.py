@@ -4,6 +4,7 @@ Each handler parses a form, calls a service, commits at the boundary and redirec
 (303) with a flash; a refusal re-renders the page with the message beside its field
 (422), having rolled back whatever was half-done.
 """
+from babel.dates import get_timezone_location
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -11,7 +12,7 @@ from flask_login import login_required
 from app.auth import current_principal, require_roles
 from app.database import db
 from app.errors import DomainError
-from app.i18n import clock, local, long_date
+from app.i18n import clock, current_locale, local, long_date
 from app.users import ADMIN, ROLES
 from events.festivals import list_cities
 from teams.pages.forms import ROLE_NAMES, ConfirmForm, InviteForm, RoleForm
@@ -46,7 +47,8 @@ def _team_context(city, form):
         "rows": list(zip(users, member_answers(users, city.slug if city else None))),
         "form": form,
         "role_form": role_form,
-        "zone": zone,
+        # "เวลาไทย", not "Asia/Bangkok": a zone's name in the reader's language.
+        "zone": get_timezone_location(zone, locale=current_locale()),
         "when": _when(zone),
         "role_names": ROLE_NAMES,
         "actor": actor,

@@ -14,7 +14,7 @@ def write_message(link, message_id):
     user = link.user
     with force_locale(link.locale):
         letter = letters.write(link)
-        context = {"letter": letter, "name": user.name or user.email}
+        context = {"letter": letter, "name": user.name}
         html = compose.render("teams/mail/link.html", link.locale, **context)
         text = compose.render("teams/mail/link.txt", link.locale, **context)
     return compose.compose(
