@@ -4,7 +4,7 @@ Handlers parse, call a service, commit, render.
 """
 from flask_smorest import Blueprint
 
-from app.auth import current_principal, require_roles
+from app.auth import current_principal, public, require_roles
 from app.database import db
 from app.errors import ErrorSchema
 from app.users import ADMIN
@@ -106,6 +106,7 @@ def resend_invitation(data, member_id):
 @blp.alt_response(404, schema=ErrorSchema, description="`invalid_link`")
 @blp.alt_response(409, schema=ErrorSchema, description="`link_used`: the link works once")
 @blp.alt_response(410, schema=ErrorSchema, description="`link_expired` or `link_replaced`")
+@public
 def accept_invitation(data, token):
     """The invited person chooses a name and password; answers an API token."""
     user, raw = invitations.accept(token, data["name"], data["password"])
@@ -116,6 +117,7 @@ def accept_invitation(data, token):
 @blp.route("/password-resets", methods=["POST"])
 @blp.arguments(ResetRequestIn)
 @blp.response(202, ResetRequestOut)
+@public
 def request_password_reset(data):
     """Mail a one-time link to choose a new password; the answer is the same for every address."""
     passwords.request_reset(data["email"], data["locale"])
@@ -129,6 +131,7 @@ def request_password_reset(data):
 @blp.alt_response(404, schema=ErrorSchema, description="`invalid_link`")
 @blp.alt_response(409, schema=ErrorSchema, description="`link_used`")
 @blp.alt_response(410, schema=ErrorSchema, description="`link_expired` or `link_replaced`")
+@public
 def reset_password(data, token):
     """A new password through a reset link; every console session of the account ends."""
     passwords.reset(token, data["password"])

@@ -2,6 +2,8 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import city_resolver
+from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
 from app.users import User
 
@@ -9,6 +11,7 @@ INVITATION, PASSWORD_RESET = "invitation", "password_reset"
 PURPOSES = (INVITATION, PASSWORD_RESET)
 
 
+@audited(city=lambda session, link: link.city_id, secrets=("nonce",))
 class TeamLink(db.Model):
     """A link mailed to one person; it works once, until it expires or a fresher one replaces it.
 
@@ -35,3 +38,7 @@ class TeamLink(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
+
+
+# /team/{member_id}: a member's city (an admin belongs to none: the view decides).
+city_resolver("member_id")(lambda member_id: sa.select(User.city_id).where(User.id == member_id))

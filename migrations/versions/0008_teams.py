@@ -1,14 +1,14 @@
 """teams: one-time links, sign-in and removal of members
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0007'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

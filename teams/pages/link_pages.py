@@ -3,6 +3,7 @@ from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+from app.auth import public
 from app.database import db
 from app.errors import DomainError
 from app.i18n import current_locale
@@ -19,6 +20,7 @@ def _refusal(error, template):
     return render_template(template, refusal=say(error), form=None, link=None), error.status
 
 
+@public
 def invitation(token):
     """The invited person chooses a name and a password, then lands where their role works."""
     try:
@@ -47,6 +49,7 @@ def invitation(token):
                            role_name=ROLE_NAMES[link.user.role], minimum=PASSWORD_MIN), status
 
 
+@public
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -59,6 +62,7 @@ def forgot_password():
     return render_template("teams/forgot.html", form=form), 422 if form.errors else 200
 
 
+@public
 def reset_password(token):
     try:
         passwords.reset_for(token)
