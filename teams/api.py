@@ -8,6 +8,7 @@ from app.auth import current_principal, public, require_roles
 from app.database import db
 from app.errors import ErrorSchema
 from app.users import ADMIN
+from teams.limits import link_limited, reset_request_limited
 from teams.presenters import member_answer, member_answers
 from teams.schemas import AcceptIn, AcceptOut, InviteIn, MemberOut, ResendIn, ResetIn, ResetRequestIn, ResetRequestOut, RoleIn
 from teams.services import invitations, members, passwords
@@ -107,6 +108,7 @@ def resend_invitation(data, member_id):
 @blp.alt_response(409, schema=ErrorSchema, description="`link_used`: the link works once")
 @blp.alt_response(410, schema=ErrorSchema, description="`link_expired` or `link_replaced`")
 @public
+@link_limited
 def accept_invitation(data, token):
     """The invited person chooses a name and password; answers an API token."""
     user, raw = invitations.accept(token, data["name"], data["password"])
@@ -118,6 +120,7 @@ def accept_invitation(data, token):
 @blp.arguments(ResetRequestIn)
 @blp.response(202, ResetRequestOut)
 @public
+@reset_request_limited
 def request_password_reset(data):
     """Mail a one-time link to choose a new password; the answer is the same for every address."""
     passwords.request_reset(data["email"], data["locale"])
@@ -132,6 +135,7 @@ def request_password_reset(data):
 @blp.alt_response(409, schema=ErrorSchema, description="`link_used`")
 @blp.alt_response(410, schema=ErrorSchema, description="`link_expired` or `link_replaced`")
 @public
+@link_limited
 def reset_password(data, token):
     """A new password through a reset link; every console session of the account ends."""
     passwords.reset(token, data["password"])

@@ -7,6 +7,7 @@ from app.auth import public
 from app.database import db
 from app.errors import DomainError
 from app.i18n import current_locale
+from teams.limits import link_limited, reset_request_limited
 from teams.pages.forms import ROLE_NAMES, AcceptForm, ForgotForm, ResetForm
 from teams.pages.messages import say
 from teams.services import invitations, members, passwords
@@ -21,6 +22,7 @@ def _refusal(error, template):
 
 
 @public
+@link_limited
 def invitation(token):
     """The invited person chooses a name and a password, then lands where their role works."""
     try:
@@ -50,6 +52,7 @@ def invitation(token):
 
 
 @public
+@reset_request_limited
 def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
@@ -63,6 +66,7 @@ def forgot_password():
 
 
 @public
+@link_limited
 def reset_password(token):
     try:
         passwords.reset_for(token)

@@ -159,3 +159,15 @@ def test_a_second_reset_request_within_minutes_mails_nothing_more(app, client, t
         assert client.post("/api/v1/password-resets", json={"email": "org@cm.example"}).status_code == 202
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(TeamLink.id))) == 1
+
+
+def test_reset_requests_for_one_address_are_limited_and_answer_429_rate_limited(app, client, team):
+    from app.extensions import limiter
+    limiter.reset()
+    answers = [client.post("/api/v1/password-resets", json={"email": "Org@CM.example"}).status_code for _ in range(11)]
+    assert answers == [202] * 10 + [429]
+    refused = client.post("/api/v1/password-resets", json={"email": "org@cm.example"})
+    assert refused.status_code == 429 and refused.get_json()["code"] == "rate_limited"
+    # Another address from the same client is counted on its own.
+    assert client.post("/api/v1/password-resets", json={"email": "admin@net.example"}).status_code == 202
+    limiter.reset()
