@@ -57,3 +57,12 @@ def test_app_finds_no_domain_table_by_name():
         if (table[0] or table[1]) not in own_tables
     ]
     assert found == []
+
+
+def test_every_dispatched_job_is_a_thin_job_of_workers():
+    """The dispatch enqueues workers/jobs/ functions only, programme imports included: a domain's function
+    never becomes a job's dotted path (the jobs fetch by id and call the domain)."""
+    from workers.dispatch import TOPICS
+
+    paths = {spec.func for specs in TOPICS.values() for spec in specs}
+    assert paths and {path for path in paths if not path.startswith("workers.jobs.")} == set()
