@@ -39,6 +39,7 @@ FEED_JOBS = "workers.jobs.feeds"
 SESSION_JOBS = "workers.jobs.session_bookings"
 IMPORT_JOBS = "workers.jobs.programme_imports"
 REPORT_JOBS = "workers.jobs.reports"
+TEAM_MAIL_JOBS = "workers.jobs.team_mail"
 
 
 def _booking_jobs(notice):
@@ -84,6 +85,8 @@ TOPICS = {
     ),
     # Scans change no mail and no feed; reports read the scans table itself.
     "scan.recorded": (),
+    # An invitation or a password reset link of the team (teams.services.links).
+    "team.link_issued": (JobSpec(f"{TEAM_MAIL_JOBS}.send_team_link", MAIL, ("link_id",)),),
     "import.requested": (JobSpec(f"{IMPORT_JOBS}.run_import", DEFAULT, ("import_id",), timeout=1800),),
     "report.requested": (JobSpec(f"{REPORT_JOBS}.build_report", REPORTS, ("report_id",), timeout=1800),),
 }
