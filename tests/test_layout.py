@@ -15,11 +15,12 @@ MAY_IMPORT = {
     "app": set(),
     "events": {"app"},
     "registrations": {"app", "events"},
-    "checkin": {"app", "events", "registrations"},
+    "teams": {"app", "events"},
+    "checkin": {"app", "events", "registrations", "teams"},
     "feeds": {"app", "events", "registrations"},
     "reports": {"app", "events", "registrations", "checkin"},
     "mail": {"app", "events", "registrations", "feeds"},
-    "workers": {"app", "events", "registrations", "checkin", "feeds", "reports", "mail"},
+    "workers": {"app", "events", "registrations", "teams", "checkin", "feeds", "reports", "mail"},
 }
 COMPOSITION_ROOT = ROOT / "app" / "factory.py"
 
