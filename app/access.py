@@ -23,7 +23,7 @@ from app.users import ADMIN
 
 PUBLIC = frozenset(
     {
-        "static", "events.static", "registrations.static", "checkin.static", "reports.static",
+        "static", "events.static", "registrations.static", "checkin.static", "reports.static", "webhooks.static",
         "api-docs.openapi_json", "health.healthz", "login.login",
         "events.festival_list", "events.festival_programme",
         "events_api.list_cities", "events_api.list_festivals", "events_api.get_festival",
@@ -96,6 +96,8 @@ def _city_queries():
     bookings = t["bookings"]
     return {
         "slug": lambda value: sa.select(festivals.c.city_id).where(festivals.c.slug == value),
+        "city_slug": lambda value: sa.select(t["cities"].c.id).where(t["cities"].c.slug == value),
+        "webhook_id": lambda value: sa.select(t["webhook_endpoints"].c.city_id).where(t["webhook_endpoints"].c.id == value),
         "session_id": through_festival("sessions", "id"),
         "venue_id": through_festival("venues", "id"),
         "booth_id": through_festival("booths", "id"),

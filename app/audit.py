@@ -15,12 +15,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from app.database import UTCDateTime, db, now_utc
 
 AUDITED_TABLES = frozenset(
-    {"cities", "festivals", "venues", "sessions", "booths", "checkpoints", "bookings", "passes", "users"}
+    {"cities", "festivals", "venues", "sessions", "booths", "checkpoints", "bookings", "passes", "users",
+     # Partners' endpoints: who pointed the city's events where, and who let names and e-mails out.
+     "webhook_endpoints"}
 )
 AUDITED_ROLES = frozenset({"admin", "organiser"})
 # Secrets never go into the log, not even hashed.
 REDACTED = frozenset({"password_hash", "token_hash", "manage_token", "manage_token_hash", "feed_token",
-                      "feed_token_hash", "private_key", "poster_secret"})
+                      "feed_token_hash", "private_key", "poster_secret", "secret", "previous_secret",
+                      "lease_token"})
 
 
 class AuditEntry(db.Model):

@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.database import db
 from app.errors import DomainError
-from app.queues import QUEUES, AppWorker, InProcessAppWorker, make_worker
+from app.queues import GENERAL_QUEUES, QUEUES, WEBHOOKS, AppWorker, InProcessAppWorker, make_worker
 from app.redis_conn import EmbeddedRedis
 from app.users import ROLES, city_id_for_slug, create_user, issue_token
 
@@ -44,14 +44,14 @@ def create_user_command(email, role, city_slug, name, password):
 
 
 @click.command("worker")
-@click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: all queues.")
+@click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: every queue but webhooks, which gets a worker of its own.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--no-fork", is_flag=True, help="Run jobs in the worker process instead of a fork per job (faster, less isolated).")
 @with_appcontext
 def worker_command(queue_names, burst, no_fork):
     """An RQ worker for the app's queues, with the scheduler."""
     worker_class = InProcessAppWorker if no_fork else AppWorker
-    worker = make_worker(current_app._get_current_object(), queue_names or QUEUES, worker_class=worker_class)
+    worker = make_worker(current_app._get_current_object(), queue_names or GENERAL_QUEUES, worker_class=worker_class)
     worker.work(with_scheduler=True, burst=burst)
 
 
@@ -71,6 +71,8 @@ def up_command(port):
     children = [
         subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], env=env),
         subprocess.Popen([*flask, "worker"], env=env),
+        # Partners' endpoints get their own worker: a slow one never delays the mail.
+        subprocess.Popen([*flask, "worker", "--queue", WEBHOOKS], env=env),
     ]
     click.echo(f"Thetsakan is at http://127.0.0.1:{port}  (Ctrl-C stops everything)")
 

@@ -24,6 +24,11 @@ import workers.dispatch
 import workers.models  # noqa: F401
 import workers.privacy
 import workers.views
+import webhooks.api
+import webhooks.models  # noqa: F401
+import webhooks.pages.console
+import webhooks.privacy  # noqa: F401
+from webhooks.services.endpoints import wants as webhook_wants
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import bench_floor
 from app import input_guard
@@ -35,7 +40,7 @@ from app.extensions import api, babel, csrf, limiter, login_manager, migrate
 from app.users import User
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "workers")]
+DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "workers", "webhooks")]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -119,6 +124,8 @@ def create_app(test_config=None):
     app.before_request(access.enforce)
     input_guard.install(app)
     relay.install(quiet_topics=[topic for topic, jobs in workers.dispatch.TOPICS.items() if not jobs])
+    # scan.admitted has no reader but partners: checkin emits it only where an endpoint listens.
+    outbox.read_by("scan.admitted", webhook_wants)
     i18n.install_filters(app)
     _register_blueprints(app)
     limits.apply_limits(app)
@@ -157,7 +164,7 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    for module in (events.api, registrations.api, checkin.api, reports.api):
+    for module in (events.api, registrations.api, checkin.api, reports.api, webhooks.api):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)  # bearer tokens and secret URLs, never cookies
     api.register_blueprint(audit_views.blp, url_prefix="/api/v1")
@@ -168,3 +175,4 @@ def _register_blueprints(app):
     bench_floor.register(app)  # only when BENCH_FLOOR is set
     for module in (events.views, registrations.views, checkin.views, reports.views, workers.views):
         app.register_blueprint(module.bp)
+    app.register_blueprint(webhooks.pages.console.bp)

@@ -19,6 +19,7 @@ from app.database import db, now_utc
 from app.outbox import OutboxMessage
 from app.queues import DEFAULT, FEEDS, MAIL, REPORTS
 from app.redis_conn import connection
+from webhooks.topics import FROM_OUTBOX
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class JobSpec:
 MAIL_JOBS = "workers.mail.jobs"
 REMINDERS = "workers.mail.reminders"
 FEED_JOBS = "workers.feeds.jobs"
+WEBHOOK_JOBS = "workers.webhook_jobs"
 SESSION_JOBS = "workers.sessions"
 
 
@@ -98,6 +100,17 @@ TOPICS = {
         # --- end of REPORTS ---
     ),
 }
+
+
+# Partners' webhooks: every outbox topic that webhooks.topics names also records its
+# deliveries (a cheap database job on `default`); sending happens in passes on `webhooks`.
+WEBHOOK_EVENT = JobSpec(f"{WEBHOOK_JOBS}.record_event", DEFAULT, (), message_id=True)
+for _topic in FROM_OUTBOX:
+    TOPICS[_topic] = (*TOPICS.get(_topic, ()), WEBHOOK_EVENT)
+TOPICS["webhook.due"] = (JobSpec(f"{WEBHOOK_JOBS}.due", DEFAULT, ("endpoint_id",)),)
+TOPICS["webhook.switched_off"] = (
+    JobSpec(f"{WEBHOOK_JOBS}.notify_switched_off", MAIL, ("endpoint_id",), message_id=True),
+)
 
 
 def retry_policy():

@@ -18,7 +18,7 @@ from rq.job import JobStatus
 from rq.exceptions import DuplicateJobError
 from rq.utils import import_attribute
 
-from app.queues import DEFAULT, MAIL, REPORTS
+from app.queues import DEFAULT, MAIL, REPORTS, WEBHOOKS
 from app.redis_conn import connection
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,8 @@ RECURRING = (
     Recurring("outbox-purge", "workers.housekeeping.purge_outbox", every=24 * 3600),
     # PDPA: personal data of festivals past PERSONAL_DATA_RETENTION_DAYS is anonymised (docs/privacy.md).
     Recurring("personal-data-purge", "workers.privacy.purge_expired_personal_data", every=24 * 3600, timeout=3600),
+    # Webhook retries come due on their own schedule: a pass every 10 s sends what is due.
+    Recurring("webhooks-pass", "workers.webhook_jobs.deliver", every=10, queue=WEBHOOKS, quiet=True),
     # Reports compiled after each festival day (reports helper): see docs/reports.md.
     Recurring("daily-reports", "workers.report_jobs.compile_daily_reports", every=900, queue=REPORTS),
 )

@@ -1,0 +1,1 @@
+"""Pages: the organiser's webhooks console (/organiser/cities/{slug}/webhooks)."""
