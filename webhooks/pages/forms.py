@@ -1,7 +1,7 @@
 """Console forms for endpoints. They type the input; webhooks.services judges it."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SelectMultipleField, StringField, URLField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, URLField
 from wtforms.validators import Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -23,7 +23,7 @@ TOPIC_LABELS = {
 
 class EndpointForm(FlaskForm):
     url = URLField(_l("Endpoint URL"), validators=[Length(max=2000)])
-    topics = SelectMultipleField(_l("Topics"), choices=[(t, "") for t in TOPICS],
+    topics = SelectMultipleField(_l("Topics"), choices=[SelectChoice(t, TOPIC_LABELS[t]) for t in TOPICS],
                                  widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     festival = SelectField(_l("Festival"), default="")
     description = StringField(_l("Note (whose endpoint, what for)"), validators=[Length(max=200)])

@@ -33,14 +33,22 @@ class Target:
     address: str  # the resolved IP we connect to
 
 
-def _settings():
-    config = current_app.config
-    return bool(config.get("PRODUCTION")), bool(config.get("WEBHOOKS_ALLOW_PRIVATE"))
+@dataclass(frozen=True)
+class Policy:
+    """What this installation allows; read from the config in the app, handed to delivery threads."""
+
+    production: bool = True
+    allow_private: bool = False
+
+    @classmethod
+    def from_config(cls, config=None):
+        config = config or current_app.config
+        return cls(bool(config.get("PRODUCTION")), bool(config.get("WEBHOOKS_ALLOW_PRIVATE")))
 
 
-def parse(url):
+def parse(url, policy):
     """(scheme, host, port, path) of a URL we could call, or Refused."""
-    production, _allow_private = _settings()
+    production = policy.production
     if not isinstance(url, str) or not url.strip():
         raise Refused("required", "Give the endpoint's URL.")
     url = url.strip()
@@ -67,9 +75,9 @@ def parse(url):
     return scheme, host, port or (443 if scheme == "https" else 80), path
 
 
-def allowed_address(address):
+def allowed_address(address, policy):
     """True for an address on the public internet (unless WEBHOOKS_ALLOW_PRIVATE)."""
-    _production, allow_private = _settings()
+    allow_private = policy.allow_private
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -82,13 +90,13 @@ def allowed_address(address):
     return ip.is_global
 
 
-def resolve(url):
+def resolve(url, policy):
     """The Target to connect to: the URL parsed, its host resolved, every address it has checked.
 
     A name with one forbidden address among its answers is refused as a whole: which
     answer a client uses is not ours to choose, and an attacker would list both.
     """
-    scheme, host, port, path = parse(url)
+    scheme, host, port, path = parse(url, policy)
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -97,7 +105,7 @@ def resolve(url):
     if not addresses:
         raise Refused("unresolvable", f"The name {host} does not resolve.")
     for address in addresses:
-        if not allowed_address(address):
+        if not allowed_address(address, policy):
             raise Refused(
                 "private_address",
                 f"{host} is {address}: a loopback, private or link-local address cannot receive webhooks.",
@@ -108,7 +116,7 @@ def resolve(url):
 def check_url(url, field="url"):
     """For saving an endpoint: the URL, stripped, or Invalid (422) naming the field and why."""
     try:
-        resolve(url)
+        resolve(url, Policy.from_config())
     except Refused as refusal:
         raise Invalid(field, refusal.message, code=refusal.code) from None
     return url.strip()

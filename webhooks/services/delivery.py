@@ -34,6 +34,7 @@ from app.database import db, now_utc
 from app.outbox import emit
 from webhooks.models import DELIVERED, FAILED, FAILING, PENDING, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import transport
+from webhooks.services.addresses import Policy
 from webhooks.services.endpoints import signing_secrets
 from webhooks.signing import HEADER, header
 from webhooks.topics import TEST_TOPIC
@@ -135,8 +136,8 @@ def _plans(endpoint_ids, now, lease_seconds):
     return plans
 
 
-def _send(plan, results, timeout):
-    """In a thread of its own: POST this endpoint's deliveries in order. No database here."""
+def _send(plan, results, timeout, policy):
+    """In a thread of its own: POST this endpoint's deliveries in order. No database, no app context here."""
     started = time.monotonic()
     try:
         for delivery_id, body in plan.deliveries:
@@ -146,12 +147,14 @@ def _send(plan, results, timeout):
             at = now_utc()
             headers = {"Content-Type": "application/json; charset=utf-8",
                        HEADER: header(plan.secrets, int(time.time()), raw)}
-            answer = transport.post(plan.url, raw, headers, timeout)
+            answer = transport.post(plan.url, raw, headers, timeout, policy)
             plan.attempted.append(delivery_id)
             results.put(("attempt", plan, delivery_id, at, answer))
             if answer.unreachable:
                 plan.stalled_after = delivery_id
                 break
+    except Exception:  # noqa: BLE001 - a bug here must not pass silently inside the pool
+        log.exception("webhook endpoint %s: sending stopped", plan.endpoint_id)
     finally:
         results.put(("done", plan, None, None, None))
 
@@ -159,6 +162,7 @@ def _send(plan, results, timeout):
 def run_pass(endpoint_ids=None):
     """Send every due delivery (of these endpoints, or of all); returns the number of attempts made."""
     timeout, concurrency = _settings()
+    policy = Policy.from_config()
     now = now_utc()
     ids = due_endpoints(now, endpoint_ids)
     if not ids:
@@ -171,7 +175,7 @@ def run_pass(endpoint_ids=None):
     pool = ThreadPoolExecutor(max_workers=min(concurrency, len(plans)), thread_name_prefix="webhook")
     try:
         for plan in plans:
-            pool.submit(_send, plan, results, timeout)
+            pool.submit(_send, plan, results, timeout, policy)
         finished = 0
         while finished < len(plans):
             kind, plan, delivery_id, at, answer = results.get()

@@ -59,7 +59,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(raw, server_hostname=self.target.host)
 
 
-def post(url, body, headers, timeout):
+def post(url, body, headers, timeout, policy):
     """POST `body` (bytes) to `url`; an Answer, never an exception for the partner's faults."""
     started = time.monotonic()
 
@@ -67,7 +67,7 @@ def post(url, body, headers, timeout):
         return Answer(ok, status, int((time.monotonic() - started) * 1000), error, str(detail)[:500], unreachable)
 
     try:
-        target = resolve(url)
+        target = resolve(url, policy)
     except Refused as refusal:
         return answer(False, error="blocked_address" if refusal.code == "private_address" else refusal.code,
                       detail=refusal.message, unreachable=True)
