@@ -199,3 +199,17 @@ def test_a_redirect_is_not_followed_and_a_huge_answer_is_not_read_to_the_end(app
         assert by_path["moved"].status == PENDING and by_path["moved"].tries[0].error == "redirect"
         assert by_path["big"].status == DELIVERED
     assert wait_until(lambda: receiver.unfinished_writes == 1)  # we hung up long before 64 MB
+
+
+def test_the_address_is_checked_again_at_delivery_after_dns(app, client, city, receiver, sign_up, work):
+    """Saved while private addresses were allowed; by delivery time they are not: `localhost` resolves to
+    loopback, so nothing is sent to it and the attempt says why."""
+    add(client, city.organiser, f"http://localhost:{receiver.port}/hook")
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+    sign_up()
+    work()
+    assert receiver.at("/hook") == []
+    with app.app_context():
+        [row] = db.session.scalars(sa.select(WebhookDelivery)).all()
+        assert row.status == PENDING and row.tries[0].error == "blocked_address"
+        assert "127.0.0.1" in row.tries[0].detail or "::1" in row.tries[0].detail

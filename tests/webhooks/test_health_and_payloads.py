@@ -62,6 +62,7 @@ def test_a_day_of_failures_switches_the_endpoint_off_and_mails_its_organisers(
     assert "status 500" in shown["last_error"]
     [mail] = organiser_mail(smtp)  # Bangkok's organiser, not Chiang Mai's, and once
     text = mail.get_body(("plain",)).get_content()
+    assert "ตอบกลับเป็นข้อผิดพลาด · 500" in text and "Answered with an error · 500" in text
     assert "ปิด" in mail["Subject"] and receiver.url() in text
     assert f"/organiser/cities/bangkok/webhooks#endpoint-{endpoint['id']}" in text
     # Switched off: nothing more is sent, events keep being recorded.

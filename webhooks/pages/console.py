@@ -6,7 +6,6 @@ Handlers parse, call a service, commit, and render or redirect.
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from wtforms import SelectChoice
 
@@ -15,7 +14,8 @@ from app.database import db
 from app.errors import DomainError
 from app.i18n import current_locale, long_date
 from events.models import City, Festival
-from webhooks.models import DELIVERED, FAILED, FAILING, PENDING
+from webhooks.models import DELIVERED, FAILED, FAILING, PENDING, WebhookAttempt
+from webhooks.labels import ERROR_LABELS, STATUS_LABELS, answer_text
 from webhooks.pages.forms import TOPIC_LABELS, ConfirmForm, EndpointForm
 from webhooks.services import delivery as delivery_service
 from webhooks.services import endpoints as endpoint_service
@@ -24,20 +24,6 @@ from webhooks.topics import TOPICS
 
 bp = Blueprint("webhooks", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/static/webhooks")
-
-STATUS_LABELS = {PENDING: _l("Waiting to retry"), DELIVERED: _l("Delivered"), FAILED: _l("Gave up")}
-ERROR_LABELS = {
-    "timeout": _l("No answer in time"),
-    "refused": _l("Connection refused"),
-    "connection": _l("Connection failed"),
-    "tls": _l("Certificate or TLS failed"),
-    "redirect": _l("Redirected (not followed)"),
-    "status": _l("Answered with an error"),
-    "blocked_address": _l("Private or loopback address refused"),
-    "unresolvable": _l("The name does not resolve"),
-    "scheme": _l("Not https"),
-}
-
 
 def organiser_page(view):
     return login_required(require_roles("organiser")(view))
@@ -66,8 +52,9 @@ def moment(value, zone):
     return f"{long_date(local.date(), current_locale())} {local:%H:%M:%S}"
 
 
-def _form(city):
-    form = EndpointForm()
+def _form(city, fresh=False):
+    # fresh: an empty form after an endpoint was added (not the values just posted).
+    form = EndpointForm(formdata=None) if fresh else EndpointForm()
     festivals = db.session.scalars(sa.select(Festival).where(Festival.city_id == city.id).order_by(Festival.starts_on))
     form.festival.choices = [SelectChoice("", _("Every festival of the city"))] + [
         SelectChoice(f.slug, f.name_th if current_locale() == "th" else f.name_en) for f in festivals
@@ -77,14 +64,19 @@ def _form(city):
 
 def _page(city, form, created=None, status=200):
     endpoints = endpoint_service.list_endpoints(city)
-    rows = [(e, endpoint_service.zone_of(e), endpoint_service.recent_deliveries(e)) for e in endpoints]
+    rows = [(e, endpoint_service.zone_of(e), endpoint_service.recent_deliveries(e), _last_try(e)) for e in endpoints]
     return render_template(
         "webhooks/console.html", city=city, form=form, confirm=ConfirmForm(), rows=rows, created=created,
         topics=TOPICS, topic_labels=TOPIC_LABELS, status_labels=STATUS_LABELS, error_labels=ERROR_LABELS,
-        moment=moment, FAILING=FAILING, FAILED=FAILED, PENDING=PENDING, DELIVERED=DELIVERED,
+        moment=moment, answer_text=answer_text, FAILING=FAILING, FAILED=FAILED, PENDING=PENDING, DELIVERED=DELIVERED,
         principal_is_admin=current_principal().is_admin,
         created_zone=endpoint_service.zone_of(created[0]) if created else None,
     ), status
+
+
+def _last_try(endpoint):
+    return db.session.scalar(sa.select(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id)
+                             .order_by(WebhookAttempt.id.desc()).limit(1))
 
 
 @organiser_page
@@ -104,7 +96,7 @@ def console(city_slug):
             return _page(city, form, status=422)
         db.session.commit()
         # Rendered, not redirected: the secret is on this answer only and never shown again.
-        return _page(city, _form(city), created=(endpoint, secret), status=201)
+        return _page(city, _form(city, fresh=True), created=(endpoint, secret), status=201)
     return _page(city, form, status=422 if form.errors else 200)
 
 
@@ -158,7 +150,7 @@ def rotate_secret(webhook_id):
     secret = endpoint_service.rotate_secret(endpoint)
     db.session.commit()
     city = db.session.get(City, endpoint.city_id)
-    return _page(city, _form(city), created=(endpoint, secret), status=200)
+    return _page(city, _form(city, fresh=True), created=(endpoint, secret), status=200)
 
 
 @organiser_page

@@ -1,8 +1,12 @@
 """What an organiser reads when their city's endpoint was switched off: Thai first, then English."""
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 
+from app.database import db
 from app.i18n import long_date
+from webhooks.labels import answer_text
+from webhooks.models import WebhookAttempt
 from webhooks.services.endpoints import zone_of
 
 
@@ -21,12 +25,15 @@ def console_url(endpoint, city_slug):
 def switched_off(endpoint, city_slug):
     """(subject, text, html) of the mail, both languages in one message (users keep no language)."""
     zone = zone_of(endpoint)
+    last_try = db.session.scalar(sa.select(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id)
+                                 .order_by(WebhookAttempt.id.desc()).limit(1))
     env = current_app.jinja_env
     parts = {}
     for locale in ("th", "en"):
         with force_locale(locale):
             context = dict(endpoint=endpoint, locale=locale, url=console_url(endpoint, city_slug),
                            since=moment(endpoint.failing_since, zone, locale),
+                           answer=answer_text(last_try.error, last_try.status_code) if last_try else "-",
                            zone=zone.key)
             parts[locale] = (
                 env.get_template("webhooks/mail/switched_off_subject.txt").render(**context).strip(),
