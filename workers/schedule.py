@@ -45,6 +45,7 @@ RECURRING = (
     Recurring("personal-data-purge", "workers.privacy.purge_expired_personal_data", every=24 * 3600, timeout=3600),
     # Webhook retries come due on their own schedule: a pass every 10 s sends what is due.
     Recurring("webhooks-pass", "workers.webhook_jobs.deliver", every=10, queue=WEBHOOKS, quiet=True),
+    Recurring("webhooks-purge", "workers.webhook_jobs.purge_deliveries", every=24 * 3600),
     # Reports compiled after each festival day (reports helper): see docs/reports.md.
     Recurring("daily-reports", "workers.report_jobs.compile_daily_reports", every=900, queue=REPORTS),
 )

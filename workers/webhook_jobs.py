@@ -53,6 +53,13 @@ def deliver(endpoint_id=None):
     return delivery.run_pass()
 
 
+def purge_deliveries():
+    """Daily: settled deliveries older than 30 days go, with the bodies they carried."""
+    count = delivery.purge()
+    db.session.commit()
+    return count
+
+
 def due(endpoint_id):
     """Something became due for an endpoint (a test event, a retry, switched on again): start a pass."""
     start_pass()

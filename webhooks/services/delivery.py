@@ -50,6 +50,7 @@ PER_ENDPOINT = 50  # deliveries one endpoint gets in one pass; the rest wait for
 ENDPOINT_BUDGET = 20.0  # seconds: no new POST to an endpoint after this long in one pass
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_CONCURRENCY = 8
+KEEP_DELIVERIES = timedelta(days=30)  # settled deliveries (and what they carried) are kept this long
 
 
 @dataclass
@@ -267,6 +268,18 @@ def retry(delivery):
     db.session.flush()
     emit("webhook.due", endpoint_id=delivery.endpoint_id)
     return delivery
+
+
+def purge(keep=KEEP_DELIVERIES):
+    """Deliveries settled (delivered or given up) longer ago than `keep`, with their attempts. Returns how many."""
+    cutoff = now_utc() - keep
+    old = sa.select(WebhookDelivery.id).where(WebhookDelivery.status.in_((DELIVERED, FAILED)),
+                                              WebhookDelivery.created_at < cutoff)
+    db.session.execute(sa.delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old))
+                       .execution_options(synchronize_session=False))
+    result = db.session.execute(sa.delete(WebhookDelivery).where(WebhookDelivery.id.in_(old))
+                                .execution_options(synchronize_session=False))
+    return result.rowcount
 
 
 def delivery_for(endpoint, delivery_id):

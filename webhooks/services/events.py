@@ -106,9 +106,11 @@ def _data(message):
     return None, None
 
 
-def event_id(message_id):
-    """Stable per outbox message: the same on every retry and at every endpoint."""
-    return f"evt_{message_id}"
+def event_id(message):
+    """Stable per outbox message: the same on every retry and at every endpoint. The time of the
+    message rides along so that a database restored or rebuilt (ids counted again) never reuses
+    an id a partner already de-duplicates on."""
+    return f"evt_{message.id}_{int(message.created_at.timestamp() * 1_000_000):x}"
 
 
 def body(event_id_, topic, occurred_at, city_slug, festival_slug, data):
@@ -143,7 +145,7 @@ def record(message_id):
     if data is None:
         return []
     city_slug, festival_slug = _slugs(festival_id)
-    event = event_id(message.id)
+    event = event_id(message)
     now = now_utc()
     plain = body(event, topic, message.created_at, city_slug, festival_slug, data)
     named = body(event, topic, message.created_at, city_slug, festival_slug, {**data, **_person(pass_)})
