@@ -101,7 +101,10 @@ def test_bad_topics_are_422_naming_the_field(client, city, receiver, topics, fie
     ("http://[::ffff:127.0.0.1]/hook", "private_address"),
     ("http://localhost:9000/hook", "private_address"),  # a name that resolves to loopback
     ("https://user:pw@partner.example/hook", "credentials"),
-    ("not a url", "scheme"),
+    ("not a url", "invalid_url"),
+    ("partner.example/hook", "scheme"),
+    ("https://partner.example/hook HTTP/1.1\r\nX-Evil: 1", "invalid_url"),
+    ("https://xn--/hook", "unresolvable"),
 ])
 def test_hostile_urls_are_refused_without_allow_private(app, client, city, url, code):
     app.config["WEBHOOKS_ALLOW_PRIVATE"] = False

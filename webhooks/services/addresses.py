@@ -54,6 +54,9 @@ def parse(url, policy):
     url = url.strip()
     if len(url) > 2000:
         raise Refused("too_long", "The URL is longer than 2,000 characters.")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        # A space or a line break in a request line could smuggle a header: never sent.
+        raise Refused("invalid_url", "This is not a valid URL.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -99,7 +102,7 @@ def resolve(url, policy):
     scheme, host, port, path = parse(url, policy)
     try:
         answers = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
+    except (OSError, UnicodeError, ValueError) as exc:
         raise Refused("unresolvable", f"The name {host} does not resolve ({exc}).") from None
     addresses = list(dict.fromkeys(answer[4][0] for answer in answers))
     if not addresses:

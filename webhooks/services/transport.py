@@ -99,7 +99,7 @@ def post(url, body, headers, timeout, policy):
         return answer(False, error="refused", detail=exc, unreachable=True)
     except ssl.SSLError as exc:
         return answer(False, error="tls", detail=exc, unreachable=True)
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         return answer(False, error="connection", detail=f"{type(exc).__name__}: {exc}", unreachable=True)
     finally:
         if connection is not None:
