@@ -16,7 +16,7 @@ from tests.conftest import bearer
 from tests.webhooks.conftest import wait_until
 from webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import delivery, events
-from workers import webhook_jobs
+from workers.jobs import webhooks as webhook_jobs
 
 API = "/api/v1"
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "webhooks.md"

@@ -4,7 +4,7 @@ shown once), a test event, retrying a delivery, rotating the secret, switching b
 Handlers parse, call a service, commit, and render or redirect.
 """
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from wtforms import SelectChoice
@@ -22,8 +22,6 @@ from webhooks.services import endpoints as endpoint_service
 from webhooks.services import events as event_service
 from webhooks.topics import TOPICS
 
-bp = Blueprint("webhooks", __name__, template_folder="../templates", static_folder="../static",
-               static_url_path="/static/webhooks")
 
 def organiser_page(view):
     return login_required(require_roles("organiser")(view))
@@ -195,16 +193,17 @@ def delete(webhook_id):
     return redirect(url_for("webhooks.console", city_slug=city_slug), code=303)
 
 
-both = ["GET", "POST"]
-bp.add_url_rule("/organiser/cities/<city_slug>/webhooks", "console", console, methods=both)
-for rule, name, view in (
-    ("test", "send_test", send_test),
-    ("secret", "rotate_secret", rotate_secret),
-    ("switch-on", "switch_on", switch_on),
-    ("switch-off", "switch_off", switch_off),
-    ("personal-data", "personal_data", personal_data),
-    ("delete", "delete", delete),
-):
-    bp.add_url_rule(f"/organiser/webhooks/<int:webhook_id>/{rule}", name, view, methods=["POST"])
-bp.add_url_rule("/organiser/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/retry", "retry_delivery",
-                retry_delivery, methods=["POST"])
+def register(bp):
+    both = ["GET", "POST"]
+    bp.add_url_rule("/organiser/cities/<city_slug>/webhooks", "console", console, methods=both)
+    for rule, name, view in (
+        ("test", "send_test", send_test),
+        ("secret", "rotate_secret", rotate_secret),
+        ("switch-on", "switch_on", switch_on),
+        ("switch-off", "switch_off", switch_off),
+        ("personal-data", "personal_data", personal_data),
+        ("delete", "delete", delete),
+    ):
+        bp.add_url_rule(f"/organiser/webhooks/<int:webhook_id>/{rule}", name, view, methods=["POST"])
+    bp.add_url_rule("/organiser/webhooks/<int:webhook_id>/deliveries/<int:delivery_id>/retry", "retry_delivery",
+                    retry_delivery, methods=["POST"])
