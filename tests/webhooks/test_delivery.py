@@ -1,20 +1,22 @@
 """Deliveries to a real HTTP receiver on loopback: signed, verifiable with the partners' guide's own
 Python, retried with the same id, in order, and a slow endpoint holding up nobody else."""
-import json
 import re
+import shutil
+import subprocess
+import textwrap
 import threading
-import time
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from app.database import db, now_utc
 from app.outbox import OutboxMessage
 from registrations import services as registrations
-from tests.conftest import bearer
+from tests.conftest import IN_CI, bearer
 from tests.webhooks.conftest import wait_until
-from webhooks.models import DELIVERED, FAILED, PENDING, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.models import DELIVERED, PENDING, WebhookAttempt, WebhookDelivery
 from webhooks.services import delivery, events
 from workers.jobs import webhooks as webhook_jobs
 
@@ -260,3 +262,35 @@ def test_settled_deliveries_are_purged_after_thirty_days(app, client, city, rece
         assert webhook_jobs.purge_deliveries() == 1  # the delivered one; the one waiting to retry stays
         [left] = db.session.scalars(sa.select(WebhookDelivery)).all()
         assert left.status == PENDING and len(left.tries) == 1
+
+
+def test_the_guides_javascript_verifies_a_real_delivery_too(app, client, city, receiver, sign_up, work, tmp_path):
+    node = shutil.which("node")
+    if node is None:
+        if IN_CI:
+            pytest.fail("Node.js is missing under CI: .ci/run must install it (npm ci needs it too)")
+        pytest.skip("Node.js is not installed")
+    snippet = re.search(r"<!-- verify-javascript -->\s*```javascript\n(.*?)```", GUIDE.read_text(encoding="utf-8"),
+                        re.S).group(1)
+    script = tmp_path / "verify.js"
+    script.write_text(snippet + textwrap.dedent("""
+        const fs = require("node:fs");
+        const [secret, header, bodyFile] = process.argv.slice(2);
+        process.stdout.write(String(verify(secret, header, fs.readFileSync(bodyFile))));
+    """), encoding="utf-8")
+    endpoint = add(client, city.organiser, receiver.url())
+    sign_up(name="ใจดี")  # Thai in the data: the raw bytes must be what is signed
+    work()
+    [got] = receiver.at("/hook")
+    body = tmp_path / "body.json"
+    body.write_bytes(got.body)
+
+    def js(secret, payload=body):
+        return subprocess.run([node, str(script), secret, got.headers["Thetsakan-Signature"], str(payload)],
+                              capture_output=True, text=True, check=True, timeout=60).stdout
+
+    assert js(endpoint["secret"]) == "true"
+    assert js("whsec_someone-else") == "false"
+    tampered = tmp_path / "tampered.json"
+    tampered.write_bytes(got.body.replace(b"adult", b"child"))
+    assert js(endpoint["secret"], tampered) == "false"
