@@ -5,6 +5,8 @@ Models never commit, send or enqueue: webhooks.services does the work, workers r
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import city_resolver
+from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
 
 # Why an endpoint no longer receives anything.
@@ -15,6 +17,8 @@ PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 DELIVERY_STATUSES = (PENDING, DELIVERED, FAILED)
 
 
+# Who pointed the city's events where, and who let names and e-mails out; never the secrets.
+@audited(city=lambda session, endpoint: endpoint.city_id, secrets=("secret", "previous_secret", "lease_token"))
 class WebhookEndpoint(db.Model):
     __tablename__ = "webhook_endpoints"
 
@@ -104,3 +108,7 @@ class WebhookAttempt(db.Model):
     ok: Mapped[bool] = mapped_column(default=False)
 
     delivery: Mapped[WebhookDelivery] = relationship(back_populates="tries")
+
+
+# /webhooks/{id}: refused before the view runs for a caller of another city (app/access.py).
+city_resolver("webhook_id")(lambda webhook_id: sa.select(WebhookEndpoint.city_id).where(WebhookEndpoint.id == webhook_id))

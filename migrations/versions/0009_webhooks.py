@@ -1,7 +1,7 @@
 """webhooks: partners' endpoints, the deliveries owed to them and each attempt
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0008
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009'
-down_revision = '0012'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

@@ -23,7 +23,7 @@ from tests.conftest import bearer, csrf_from, login
 from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 CITY_PARAMS = {"slug", "session_id", "venue_id", "booth_id", "checkpoint_id", "import_id", "report_id",
-               "device_id", "booking_id", "city_slug", "webhook_id"}
+               "device_id", "booking_id", "city_slug", "member_id", "webhook_id"}
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 
@@ -82,6 +82,8 @@ def world(app, make_city, make_festival, make_venue, make_session, make_user):
             "poster_code": "no-such-poster", "city_slug": "phuket", "webhook_id": endpoint.id,
             "delivery_id": delivery.id,
         }
+    # A member of city B's team: city A's organiser may neither see, change nor remove them.
+    values["member_id"] = make_user("staff", city_b, email="gate@phuket.example")[0]
     users = {}
     for role in ("organiser", "staff", "city-team"):
         users[role] = make_user(role, city_a, password=f"pw-{role}-123", email=f"{role}@cm.example")

@@ -6,10 +6,9 @@ Handlers parse, call a service, commit, and render or redirect.
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from wtforms import SelectChoice
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
 from app.errors import DomainError
 from app.i18n import current_locale, long_date
@@ -21,10 +20,6 @@ from webhooks.services import delivery as delivery_service
 from webhooks.services import endpoints as endpoint_service
 from webhooks.services import events as event_service
 from webhooks.topics import TOPICS
-
-
-def organiser_page(view):
-    return login_required(require_roles("organiser")(view))
 
 
 def _city(city_slug):

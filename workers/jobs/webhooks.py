@@ -6,12 +6,9 @@ import logging
 import time
 
 import sqlalchemy as sa
-from rq import Queue
-from rq.exceptions import DuplicateJobError
-
 from app.database import db
+from app.enqueue import enqueue_once
 from app.queues import WEBHOOKS
-from app.redis_conn import connection
 from app.users import ORGANISER, User
 from events.models import City
 from webhooks.models import WebhookEndpoint
@@ -30,13 +27,10 @@ def start_pass():
 
     A pass started meanwhile by the schedule (every few seconds) picks up whatever this one missed.
     """
-    try:
-        Queue(WEBHOOKS, connection=connection()).enqueue_call(
-            PASS_JOB, job_id=f"webhooks-pass-{int(time.time())}", unique=True, timeout=PASS_TIMEOUT,
-            result_ttl=0, failure_ttl=7 * 24 * 3600, description="webhook delivery pass",
-        )
-    except DuplicateJobError:
-        pass
+    # No retry of its own (the schedule's next pass is the retry); gone as soon as it finished,
+    # so that the next second's pass may be enqueued under its own id.
+    enqueue_once(WEBHOOKS, PASS_JOB, {}, f"webhooks-pass-{int(time.time())}", retry=None, timeout=PASS_TIMEOUT,
+                 result_ttl=0, failure_ttl=7 * 24 * 3600, description="webhook delivery pass")
 
 
 def record_event(message_id):
