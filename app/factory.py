@@ -33,6 +33,11 @@ import workers.cli
 import workers.dispatch
 import workers.pages
 import workers.retention
+import webhooks.api
+import webhooks.models  # noqa: F401
+import webhooks.pages
+import webhooks.personal_data  # noqa: F401
+from webhooks.services.endpoints import wants as webhook_wants
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
@@ -46,7 +51,7 @@ from teams.services import members as team_members
 
 ROOT = Path(__file__).resolve().parent.parent
 DOMAIN_DIRS = [ROOT / name for name in
-               ("app", "events", "teams", "registrations", "checkin", "reports", "feeds", "mail", "workers")]
+               ("app", "events", "teams", "registrations", "checkin", "reports", "feeds", "mail", "workers", "webhooks")]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -126,6 +131,8 @@ def create_app(test_config=None):
     app.before_request(access.enforce)
     input_guard.install(app)
     relay.install(quiet_topics=[topic for topic, jobs in workers.dispatch.TOPICS.items() if not jobs])
+    # scan.admitted has no reader but partners: checkin emits it only where an endpoint listens.
+    outbox.read_by("scan.admitted", webhook_wants)
     i18n.install_filters(app)
     _register_blueprints(app)
     limits.apply_limits(app)
@@ -163,7 +170,7 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    for module in (events.api, teams.api, registrations.api, checkin.api, reports.api):
+    for module in (events.api, teams.api, registrations.api, checkin.api, reports.api, webhooks.api):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)  # bearer tokens and secret URLs, never cookies
     api.register_blueprint(audit_views.blp, url_prefix="/api/v1")
@@ -172,5 +179,5 @@ def _register_blueprints(app):
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
     for module in (events.pages, teams.pages, registrations.pages, checkin.pages, reports.pages, feeds.pages,
-                   mail.pages, workers.pages):
+                   mail.pages, workers.pages, webhooks.pages):
         app.register_blueprint(module.bp)

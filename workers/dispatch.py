@@ -16,6 +16,7 @@ from app.database import db, now_utc
 from app.enqueue import enqueue_once
 from app.outbox import OutboxMessage
 from app.queues import DEFAULT, FEEDS, MAIL, REPORTS
+from webhooks.topics import FROM_OUTBOX
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ MAIL_JOBS = "workers.jobs.mail"
 REMINDERS = "workers.jobs.reminders"
 FEED_JOBS = "workers.jobs.feeds"
 SESSION_JOBS = "workers.jobs.session_bookings"
+WEBHOOK_JOBS = "workers.jobs.webhooks"
 IMPORT_JOBS = "workers.jobs.programme_imports"
 REPORT_JOBS = "workers.jobs.reports"
 TEAM_MAIL_JOBS = "workers.jobs.team_mail"
@@ -90,6 +92,17 @@ TOPICS = {
     "import.requested": (JobSpec(f"{IMPORT_JOBS}.run_import", DEFAULT, ("import_id",), timeout=1800),),
     "report.requested": (JobSpec(f"{REPORT_JOBS}.build_report", REPORTS, ("report_id",), timeout=1800),),
 }
+
+
+# Partners' webhooks: every outbox topic that webhooks.topics names also records its
+# deliveries (a cheap database job on `default`); sending happens in passes on `webhooks`.
+WEBHOOK_EVENT = JobSpec(f"{WEBHOOK_JOBS}.record_event", DEFAULT, (), message_id=True)
+for _topic in FROM_OUTBOX:
+    TOPICS[_topic] = (*TOPICS.get(_topic, ()), WEBHOOK_EVENT)
+TOPICS["webhook.due"] = (JobSpec(f"{WEBHOOK_JOBS}.due", DEFAULT, ("endpoint_id",)),)
+TOPICS["webhook.switched_off"] = (
+    JobSpec(f"{WEBHOOK_JOBS}.notify_switched_off", MAIL, ("endpoint_id",), message_id=True),
+)
 
 
 def job_id(message_id, spec):

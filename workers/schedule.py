@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from rq.utils import import_attribute
 
 from app.enqueue import schedule_once
-from app.queues import DEFAULT, MAIL, REPORTS
+from app.queues import DEFAULT, MAIL, REPORTS, WEBHOOKS
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,9 @@ RECURRING = (
     Recurring("outbox-purge", "workers.jobs.housekeeping.purge_outbox", every=24 * 3600),
     # PDPA: personal data of festivals past PERSONAL_DATA_RETENTION_DAYS is anonymised (docs/privacy.md).
     Recurring("personal-data-purge", "workers.retention.purge_expired_personal_data", every=24 * 3600, timeout=3600),
+    # Webhook retries come due on their own schedule: a pass every 10 s sends what is due.
+    Recurring("webhooks-pass", "workers.jobs.webhooks.deliver", every=10, queue=WEBHOOKS, quiet=True),
+    Recurring("webhooks-purge", "workers.jobs.webhooks.purge_deliveries", every=24 * 3600),
     # Reports compiled after each festival day: see docs/reports.md.
     Recurring("daily-reports", "workers.jobs.reports.compile_daily_reports", every=900, queue=REPORTS),
 )

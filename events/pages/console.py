@@ -18,7 +18,7 @@ from events import services
 from events import validation as check
 from events.console_messages import translate
 from events.forms import BoothForm, ConfirmForm, FestivalForm, SessionForm, StatusForm, VenueForm
-from events.models import Booth, ProgrammeSession, Venue
+from events.models import Booth, City, ProgrammeSession, Venue
 from events.programme_page import host_names
 
 REFUSED = 422
@@ -72,7 +72,9 @@ def console_home():
                          "events.console_festival", slug=festival.slug)
     festivals = [f for f in services.visible_festivals(user=user) if user.may_act_in(f.city_id)]
     status = REFUSED if request.method == "POST" else 200
-    return render_template("events/console/home.html", festivals=festivals, form=form, admin=user.is_admin), status
+    city = db.session.get(City, user.city_id) if user.city_id else None
+    return render_template("events/console/home.html", festivals=festivals, form=form, admin=user.is_admin,
+                           city=city), status
 
 
 def _with_field(error, field):
