@@ -1,5 +1,5 @@
 """Thai first, English second: locale choice, Buddhist Era dates and festival-zone times."""
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -65,6 +65,15 @@ def short_date(value, locale=None):
     return format_date(value, "d MMM y", locale="en")
 
 
+def version_date(value, locale=None):
+    """A version named by its ISO day ("2026-05-01") as a date the reader reads (Buddhist Era in Thai)."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return value
+    return long_date(day, locale)
+
+
 def be_year(value):
     return value.year + 543
 
@@ -99,6 +108,14 @@ def pick(obj, field, locale=None):
     return getattr(obj, f"{field}_{locale}", None) or getattr(obj, f"{field}_{other}", None) or ""
 
 
+def both(th, en, separator=" · "):
+    """A name in both languages for bilingual places (posters, lists), once when there is one."""
+    th, en = (th or "").strip(), (en or "").strip()
+    if not th or not en or th.casefold() == en.casefold():
+        return th or en
+    return f"{th}{separator}{en}"
+
+
 def lang_url(code):
     """This page's address in another language (other query arguments kept)."""
     args = request.args.to_dict(flat=False)
@@ -113,8 +130,9 @@ def install_filters(app):
         clock=clock,
         date_range=date_range,
         be_year=be_year,
+        version_date=version_date,
     )
-    app.jinja_env.globals.update(pick=pick, current_locale=current_locale, lang_url=lang_url, LOCALES=LOCALES)
+    app.jinja_env.globals.update(pick=pick, both=both, current_locale=current_locale, lang_url=lang_url, LOCALES=LOCALES)
 
 
 def translation_directories(app, package_dirs):

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
-from app.errors import DomainError, ErrorSchema
+from app.errors import DomainError, ErrorSchema, N_
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, scanning, stats, visits
 from checkin.bundle import scanner_bundle
@@ -203,7 +203,7 @@ def pair_device(data):
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise DomainError("pairing_used", "This pairing code was used already: show a new one.", status=409) from error
+        raise DomainError("pairing_used", N_("This pairing code was used already: show a new one."), status=409) from error
     return {"device_id": device.id, "token": token, "festival": festival.slug, "user": user.email, "role": user.role}
 
 

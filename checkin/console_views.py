@@ -10,7 +10,7 @@ from wtforms import SelectChoice
 
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, localized
 from app.users import User
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, stats
@@ -57,7 +57,7 @@ def _saved(form, change):
         if error.status in (401, 403, 404) and not error.field:
             raise
         db.session.rollback()
-        getattr(form, error.field, form.name).errors.append(error.message)
+        getattr(form, error.field, form.name).errors.append(localized(error))
         return False
     db.session.commit()
     return True

@@ -5,7 +5,7 @@ from flask_login import login_required
 
 from app.auth import current_principal
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, N_
 from checkin import console_views, devices
 from checkin.checkpoints import festival_by_slug, festivals_to_scan, may_scan
 from checkin.models import BOOTH
@@ -36,7 +36,7 @@ def signed_in_device():
     festival = festival_by_slug(str(body.get("festival") or ""))
     user = current_principal()
     if not may_scan(user, festival):
-        raise DomainError("forbidden", "You may not scan at this festival.", status=403)
+        raise DomainError("forbidden", N_("You may not scan at this festival."), status=403)
     device, token, user, festival = devices.device_for_signed_in(festival, user, str(body.get("label") or "")[:100])
     db.session.commit()
     return jsonify(device_id=device.id, token=token, festival=festival.slug, user=user.email, role=user.role), 201

@@ -4,7 +4,7 @@ import hashlib
 import sqlalchemy as sa
 
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, N_
 from checkin.models import BOOTH, POSTER_SOURCE, SESSION, Admission, Checkpoint
 from checkin.posters import checkpoint_for_poster
 from checkin.scanning import scan_pass
@@ -17,7 +17,7 @@ def pass_for_manage_token(token):
         sa.select(Pass).where(Pass.manage_token_hash == hashlib.sha256((token or "").encode()).hexdigest())
     )
     if pass_ is None:
-        raise NotFound("pass", "No pass with this link.")
+        raise NotFound("pass", N_("No pass with this link."))
     return pass_
 
 
@@ -25,7 +25,7 @@ def visit(pass_, poster_code):
     """A visitor's phone scanned a poster: a booth visit, or self check-in at a session door."""
     checkpoint = checkpoint_for_poster(poster_code)
     if checkpoint.kind == SESSION and not checkpoint.festival.allow_self_checkin:
-        raise DomainError("self_checkin_off", "This festival checks visitors in at the door: show your pass to the staff.",
+        raise DomainError("self_checkin_off", N_("This festival checks visitors in at the door: show your pass to the staff."),
                           status=403)
     return scan_pass(checkpoint, pass_, source=POSTER_SOURCE, device_id="poster"), checkpoint
 

@@ -11,9 +11,8 @@ from flask_babel import gettext as _
 
 from app.auth import current_principal, ensure_city
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from events import programme_import
-from events.console_messages import translate
 from events.console_views import console_festival_for, organiser_page
 from events.forms import ImportForm
 from events.spreadsheets import COLUMNS
@@ -26,7 +25,8 @@ def _refusal(error, dry_run):
     return {
         "ok": False,
         "dry_run": dry_run,
-        "message": translate(error),
+        "message": localized(error),
+        "summary": localized(error),
         "errors": error.details.get("errors", []),
         "total_rows": 0,
     }

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.errors import Invalid
+from app.errors import Invalid, N_
 from events.vocabulary import LABELS
 
 MAX_ROWS = 5000
@@ -40,6 +40,13 @@ COLUMNS = (
     ("description_en", "รายละเอียด (ภาษาอังกฤษ)", "Description in English"),
 )
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
+
+
+def column_label(name):
+    """A column as a message parameter: its Thai header for a Thai reader, its name (the template's header) in English."""
+    aliases = HEADER_ALIASES.get(name, ())
+    thai = next((alias for alias in aliases if not alias.isascii()), None)
+    return {"th": thai or name, "en": name}
 REQUIRED_COLUMNS = ("kind", "day", "start", "end")
 
 HEADER_ALIASES = {
@@ -190,9 +197,9 @@ def parse_count(value):
 def read_table(filename, content):
     """[(row number, {column: raw value})] for every non-empty data row, and the ignored headers."""
     if not content:
-        raise Invalid("file", "The file is empty.", code="empty_file")
+        raise Invalid("file", N_("The file is empty."), code="empty_file")
     if content[:4] == b"\xd0\xcf\x11\xe0":
-        raise Invalid("file", "Old .xls files are not read: save as .xlsx or CSV.", code="bad_file")
+        raise Invalid("file", N_("Old .xls files are not read: save as .xlsx or CSV."), code="bad_file")
     if content[:4] == b"PK\x03\x04" or (filename or "").lower().endswith(".xlsx"):
         raw_rows = _xlsx_rows(content)
     else:
@@ -204,7 +211,7 @@ def read_table(filename, content):
         header_row = (number, cells)
         break
     if header_row is None:
-        raise Invalid("file", "The file has no header row.", code="missing_columns")
+        raise Invalid("file", N_("The file has no header row."), code="missing_columns")
     header_number, header_cells = header_row
     columns, ignored, seen = {}, [], set()
     for index, header in enumerate(header_cells):
@@ -214,7 +221,8 @@ def read_table(filename, content):
                 ignored.append(str(header))
             continue
         if name in seen:
-            raise Invalid("file", f"Two columns mean {name}: keep one.", code="duplicate_column")
+            raise Invalid("file", N_("Two columns mean %(name)s: keep one."),
+                          params={"name": column_label(name)}, code="duplicate_column")
         seen.add(name)
         columns[index] = name
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
@@ -222,7 +230,8 @@ def read_table(filename, content):
         missing.insert(0, "title_th")
     if missing:
         raise Invalid(
-            "file", f"Missing columns: {', '.join(missing)}. Download the template for the headers.", code="missing_columns",
+            "file", N_("Missing columns: %(names)s. Download the template for the headers."),
+            params={"names": [column_label(name) for name in missing]}, code="missing_columns",
             missing=missing,
         )
     rows = []
@@ -230,7 +239,7 @@ def read_table(filename, content):
         if number <= header_number or _is_blank(cells) or _is_comment(cells):
             continue
         if len(rows) >= MAX_ROWS:
-            raise Invalid("file", f"At most {MAX_ROWS} rows in one import.", code="too_many_rows")
+            raise Invalid("file", N_("At most %(n)s rows in one import."), params={"n": MAX_ROWS}, code="too_many_rows")
         rows.append((number, {name: cells[index] if index < len(cells) else None for index, name in columns.items()}))
     return rows, ignored
 
@@ -252,7 +261,7 @@ def _csv_rows(content):
         except UnicodeDecodeError:
             continue
     else:
-        raise Invalid("file", "Not a CSV in UTF-8 or Thai Windows encoding, nor an XLSX file.", code="bad_file")
+        raise Invalid("file", N_("Not a CSV in UTF-8 or Thai Windows encoding, nor an XLSX file."), code="bad_file")
     # The header line decides the delimiter: Excel writes ';' in some locales, tabs come from copy-paste.
     header = next((line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")), "")
     delimiter = max(",;\t", key=header.count) if header else ","
@@ -260,14 +269,14 @@ def _csv_rows(content):
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         return [(number, row) for number, row in enumerate(reader, start=1)]
     except csv.Error as error:
-        raise Invalid("file", f"The CSV cannot be read: {error}.", code="bad_file") from None
+        raise Invalid("file", N_("The CSV cannot be read: %(reason)s."), params={"reason": str(error)}, code="bad_file") from None
 
 
 def _xlsx_rows(content):
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError):
-        raise Invalid("file", "The XLSX file cannot be opened.", code="bad_file") from None
+        raise Invalid("file", N_("The XLSX file cannot be opened."), code="bad_file") from None
     try:
         sheet = workbook.worksheets[0]
         rows = []
@@ -277,6 +286,6 @@ def _xlsx_rows(content):
                 break
         return rows
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, AttributeError):
-        raise Invalid("file", "The XLSX file cannot be read.", code="bad_file") from None
+        raise Invalid("file", N_("The XLSX file cannot be read."), code="bad_file") from None
     finally:
         workbook.close()

@@ -4,7 +4,8 @@ from flask import Blueprint
 
 from app.i18n import current_locale
 from events import console_views, import_views, public_views
-from events.console_messages import translate_message
+from app.errors import param_text
+from events.spreadsheets import column_label
 from events.programme_page import host_names, seat_state
 from events.vocabulary import AGE_GROUPS, SESSION_KINDS, THEMES, label
 
@@ -33,7 +34,7 @@ def vocabulary():
         "weekday": lambda day: format_date(day, "EEEE", locale=locale),
         "seat_state": seat_state,
         "host_names": host_names,
-        "service_message": translate_message,
+        "column_name": lambda field: param_text(column_label(field), locale),
         "SESSION_KINDS": SESSION_KINDS,
         "THEMES": THEMES,
         "AGE_GROUPS": AGE_GROUPS,

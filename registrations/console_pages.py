@@ -10,12 +10,11 @@ from flask_login import login_required
 
 from app.auth import current_principal, require_roles
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from app.i18n import local
 from events import services as events_services
 from events.models import ProgrammeSession
 from registrations import services as svc
-from registrations.page_messages import explain
 from registrations.services.locks import MAX_ID
 
 
@@ -86,7 +85,7 @@ def _apply(change, done):
         result = change()
     except DomainError as error:
         db.session.rollback()
-        flash(explain(error), "error")
+        flash(localized(error), "error")
         return None
     db.session.commit()
     flash(done, "success")

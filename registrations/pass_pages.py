@@ -10,12 +10,12 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _
 
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from app.i18n import current_locale, local
 from registrations import consent, pass_codes, qr
 from registrations import services as svc
 from registrations.models import CANCELLED, CONFIRMED
-from registrations.page_messages import explain, field_messages
+from registrations.page_messages import field_messages
 from registrations.schemas import SignUpIn
 from registrations.services.passes import MAX_PARTY_MEMBERS, bookings_of, published_festival
 
@@ -62,7 +62,7 @@ def signup(slug):
             db.session.rollback()
             if not error.field:
                 raise
-            errors = {error.field.split(".")[0]: field_messages().get(error.field.split(".")[0], explain(error))}
+            errors = {error.field.split(".")[0]: field_messages().get(error.field.split(".")[0], localized(error))}
         else:
             db.session.commit()
             if not result.created:
@@ -129,7 +129,7 @@ def cancel_booking(token, booking_id):
         svc.cancel_booking(pass_.id, booking_id)
     except DomainError as error:
         db.session.rollback()
-        flash(explain(error), "error")
+        flash(localized(error), "error")
     else:
         db.session.commit()
         flash(_("Booking cancelled. Your seats went to the next people waiting."), "success")
@@ -180,7 +180,7 @@ def book_session(session_id):
             booking = svc.book(pass_.id, session.id, _seats(request.form.get("seats")))
         except DomainError as exc:
             db.session.rollback()
-            error, status = explain(exc), exc.status
+            error, status = localized(exc), exc.status
             if exc.code == "not_found":
                 error = _("We do not know this pass link. Paste the link from your pass page or its email.")
         else:

@@ -39,7 +39,9 @@ def error_rows(html):
     body = html[html.index('class="cn-table cn-import-errors"'):]
     return [
         (int(row), field, message)
-        for row, field, message in re.findall(r"<tr><td>(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>", body)
+        for field, row, _column, message in re.findall(
+            r'<tr data-field="([^"]*)"><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', body
+        )
     ]
 
 
@@ -72,6 +74,12 @@ def test_a_dry_run_lists_every_bad_row_and_stores_nothing(app, organiser_client,
                                  content_type="multipart/form-data").get_data(as_text=True)
     assert "พบปัญหา" in thai
     assert any(row == 5 and message == "กิจกรรมต้องสิ้นสุดหลังเวลาเริ่ม" for row, _, message in error_rows(thai))
+    # The column by its Thai header, the unknown kind listed by its Thai words: no column key, no code.
+    columns = dict(((int(row), field), column) for field, row, column in
+                   re.findall(r'<tr data-field="([^"]*)"><td>(\d+)</td><td>([^<]*)</td>', thai))
+    assert columns[(4, "day")] == "วันที่" and columns[(3, "kind")] == "ประเภท"
+    [kind_message] = [message for row, field, message in error_rows(thai) if (row, field) == (3, "kind")]
+    assert "เวิร์กช็อป" in kind_message and "workshop" not in kind_message
 
 
 def test_applying_a_file_with_a_bad_row_imports_nothing(app, organiser_client, programme):
