@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
 from app.errors import DomainError, localized
+from app.i18n import pick
 from app.users import User
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, stats
@@ -68,9 +69,9 @@ def _choices(form, festival):
         sa.select(ProgrammeSession).where(ProgrammeSession.festival_id == festival.id).order_by(ProgrammeSession.starts_at)
     )
     booths = db.session.scalars(sa.select(Booth).where(Booth.festival_id == festival.id).order_by(Booth.code, Booth.id))
-    form.session_id.choices = [NONE] + [SelectChoice(str(s.id), f"{s.title_th} · {s.title_en}") for s in sessions]
-    form.booth_id.choices = [NONE] + [SelectChoice(str(b.id), f"{b.code} {b.name_th} · {b.name_en}".strip())
-                                      for b in booths]
+    # In the reader's language (the other one when a name has only one).
+    form.session_id.choices = [NONE] + [SelectChoice(str(s.id), pick(s, "title")) for s in sessions]
+    form.booth_id.choices = [NONE] + [SelectChoice(str(b.id), f"{b.code} {pick(b, 'name')}".strip()) for b in booths]
 
 
 def _page(festival, form, pairing_form, status=200, pairing=None):
