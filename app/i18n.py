@@ -39,12 +39,24 @@ def current_locale():
     return locale.language if locale is not None else DEFAULT_LOCALE
 
 
-def long_date(value, locale=None, weekday=False):
+DEFAULT_ZONE = "Asia/Bangkok"
+
+
+def day_of(value, zone=None):
+    """The day a person reads for `value`: a stored (UTC) moment is first moved into the festival's or
+    city's zone (Bangkok when none is named), so that 00:30 in Bangkok is not yesterday's UTC date."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo(zone or DEFAULT_ZONE))
+        return value.date()
+    return value
+
+
+def long_date(value, locale=None, weekday=False, zone=None):
     """22 สิงหาคม 2566 in Thai (Buddhist Era: Babel prints CE even for th), 22 August 2023 in English."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
+    value = day_of(value, zone)
     locale = locale or current_locale()
     if locale == "th":
         pattern = "EEEEที่ d MMMM" if weekday else "d MMMM"
@@ -53,12 +65,11 @@ def long_date(value, locale=None, weekday=False):
     return format_date(value, pattern, locale="en")
 
 
-def short_date(value, locale=None):
+def short_date(value, locale=None, zone=None):
     """22 ส.ค. 66 / 22 Aug 2023, for tight spaces on a phone."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
+    value = day_of(value, zone)
     locale = locale or current_locale()
     if locale == "th":
         return f"{format_date(value, 'd MMM', locale='th')} {(value.year + 543) % 100:02d}"
@@ -82,7 +93,7 @@ def local(dt, timezone):
     """A stored UTC time shown in the festival's zone."""
     if dt is None:
         return None
-    return dt.astimezone(ZoneInfo(timezone or "Asia/Bangkok"))
+    return dt.astimezone(ZoneInfo(timezone or DEFAULT_ZONE))
 
 
 def clock(dt, timezone, locale=None):
@@ -161,5 +172,5 @@ def compile_catalogues(directories):
 
 
 def today_in(timezone):
-    return datetime.now(ZoneInfo(timezone or "Asia/Bangkok")).date()
+    return datetime.now(ZoneInfo(timezone or DEFAULT_ZONE)).date()
 
