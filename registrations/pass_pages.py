@@ -124,7 +124,12 @@ def pass_qr(token):
 
 
 def cancel_booking(token, booking_id):
+    """GET asks first (what cancelling does, and that it is final); POST cancels."""
     pass_ = svc.pass_for_manage_token(token)
+    if request.method == "GET":
+        booking = svc.booking_of_pass(pass_.id, booking_id)
+        return render_template("registrations/cancel_booking.html", pass_=pass_, festival=pass_.festival,
+                               booking=booking, session=booking.session)
     try:
         svc.cancel_booking(pass_.id, booking_id)
     except DomainError as error:
@@ -204,6 +209,6 @@ def register(bp):
     bp.add_url_rule("/passes/<token>", "pass_page", pass_page)
     bp.add_url_rule("/passes/<token>/qr.png", "pass_qr", pass_qr)
     bp.add_url_rule("/passes/<token>/bookings/<int:booking_id>/cancel", "cancel_booking", cancel_booking,
-                    methods=["POST"])
+                    methods=["GET", "POST"])
     bp.add_url_rule("/passes/<token>/cancel", "cancel_pass", cancel_pass, methods=["GET", "POST"])
     bp.add_url_rule("/sessions/<int:session_id>/book", "book_session", book_session, methods=["GET", "POST"])

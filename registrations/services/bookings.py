@@ -274,12 +274,18 @@ def book(pass_id, session_id, seats=None, now=None):
     return booking
 
 
-def cancel_booking(pass_id, booking_id, now=None):
-    """A visitor cancels one of their bookings; freed seats go to the waitlist at once."""
-    lock_pass(pass_id)
+def booking_of_pass(pass_id, booking_id):
+    """One of this pass's bookings, or 404 (another pass's booking is not found either)."""
     booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_ID else None
     if booking is None or booking.pass_id != pass_id:
         raise NotFound("booking", N_("This pass has no such booking."))
+    return booking
+
+
+def cancel_booking(pass_id, booking_id, now=None):
+    """A visitor cancels one of their bookings; freed seats go to the waitlist at once."""
+    lock_pass(pass_id)
+    booking = booking_of_pass(pass_id, booking_id)
     session = lock_session(booking.session_id)
     booking = fresh_booking(booking_id)
     now = now or now_utc()
