@@ -26,11 +26,11 @@ from reports.models import Report
 from reports.services import request_report
 from reports.storage import stored_path
 from tests.conftest import login
-from workers.mail import content
-from workers.mail.jobs import write_message
+from mail.services import content
+from workers.jobs.mail import write_message
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("app", "events", "registrations", "checkin", "reports", "workers")
+PACKAGES = ("app", "events", "registrations", "checkin", "reports", "feeds", "mail", "workers")
 # Words and codes a page must never show raw: the vocabulary, statuses, scan results, queue names.
 CODES = (
     set(vocabulary.SESSION_KINDS) | set(vocabulary.AGE_GROUPS) | set(vocabulary.THEMES) | set(vocabulary.VENUE_KINDS)
