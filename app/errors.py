@@ -11,6 +11,7 @@ import marshmallow as ma
 from flask import jsonify, render_template, request
 from flask_babel import gettext
 from sqlalchemy import exc as sa_exc
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,8 @@ PAGE_MESSAGES = {
     500: N_("Something went wrong on our side."),
     503: N_("The festival is very busy right now. Please try again in a moment."),
 }
+CSRF_MESSAGE = N_("This form has expired or was sent from another page (its CSRF token is missing or wrong). "
+                  "Please go back, reload the page and try again.")
 PAGE_TITLES = {
     404: N_("Page not found"),
     500: N_("Something went wrong"),
@@ -262,7 +265,8 @@ def register_error_handlers(app):
                 response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
             return response
         headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
-        return error_page(error.code or 500), error.code, headers
+        message = render_message(CSRF_MESSAGE) if isinstance(error, CSRFError) else None
+        return error_page(error.code or 500, message), error.code, headers
 
     @app.errorhandler(sa_exc.TimeoutError)
     def pool_exhausted(error):
