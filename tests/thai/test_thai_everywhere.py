@@ -130,6 +130,8 @@ def world(app, seed, people):
         full = next(s for s in seed.sessions if s["key"] == "s1")
         session = db.session.get(ProgrammeSession, full["id"])
         session.age_groups, session.hosts = ["child", "adult"], ["ครูใหญ่"]
+        # Its 9 confirmed seats fill it: the "full" state, with two passes waiting (the seed wrote bookings only).
+        session.capacity, session.seats_confirmed, session.waitlist_length = 9, 9, 2
         holder = db.session.get(Pass, seed.ids["p2"])  # waitlisted in s1, confirmed in s2
         holder.locale = "th"
         booth_checkpoint = next(c for c in seed.checkpoints.values() if c["kind"] == "booth")
