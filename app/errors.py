@@ -8,7 +8,7 @@ through `localized`, so no page ever matches English text to translate it.
 import logging
 
 import marshmallow as ma
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext
 from sqlalchemy import exc as sa_exc
 from flask_wtf.csrf import CSRFError
@@ -239,6 +239,26 @@ def http_error_body(error):
     return body
 
 
+def http_error_response(error, **extra):
+    """An HTTP error as our JSON body (with `extra` fields) or as the error page."""
+    if wants_json():
+        response = jsonify({**http_error_body(error), **extra})
+        response.status_code = error.code or 500
+        # The error's own headers (Allow on a 405, Retry-After, ...), but our JSON content type.
+        for key, value in error.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        # webargs sets data["headers"] to None on a 422: no headers, not a crash.
+        for key, value in ((getattr(error, "data", None) or {}).get("headers") or {}).items():
+            response.headers[key] = value
+        if error.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
+        return response
+    headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
+    message = render_message(CSRF_MESSAGE) if isinstance(error, CSRFError) else None
+    return current_app.make_response((error_page(error.code or 500, message), error.code, headers))
+
+
 def register_error_handlers(app):
     app.jinja_env.globals["error_text"] = localized
 
@@ -249,24 +269,7 @@ def register_error_handlers(app):
             return jsonify({**error.body(), "localized_message": localized(error)}), error.status
         return error_page(error.status, localized(error)), error.status
 
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        if wants_json():
-            response = jsonify(http_error_body(error))
-            response.status_code = error.code or 500
-            # The error's own headers (Allow on a 405, Retry-After, ...), but our JSON content type.
-            for key, value in error.get_headers():
-                if key.lower() != "content-type":
-                    response.headers[key] = value
-            # webargs sets data["headers"] to None on a 422: no headers, not a crash.
-            for key, value in ((getattr(error, "data", None) or {}).get("headers") or {}).items():
-                response.headers[key] = value
-            if error.code == 401:
-                response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
-            return response
-        headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
-        message = render_message(CSRF_MESSAGE) if isinstance(error, CSRFError) else None
-        return error_page(error.code or 500, message), error.code, headers
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(sa_exc.TimeoutError)
     def pool_exhausted(error):

@@ -155,7 +155,7 @@ GARBAGE = ["x" * 5000, str(2**70), "-1", "9999-12-31", "0001-01-01", "=HYPERLINK
 FORM_PAGES = ["/organiser/festivals/{slug}", "/organiser/festivals/{slug}/sessions/new", "/organiser/festivals/{slug}/venues/new",
               "/organiser/festivals/{slug}/booths/new", "/organiser/festivals/{slug}/checkpoints",
               "/organiser/festivals/{slug}/import", "/festivals/{slug}/signup", "/reports/festivals/{slug}",
-              "/passes/{token}"]
+              "/passes/{token}", "/organiser/cities/{city_slug}/team", "/password/forgot"]
 
 
 def test_every_page_form_takes_garbage_in_every_field_without_a_5xx(app, client, world, make_user):
@@ -164,7 +164,8 @@ def test_every_page_form_takes_garbage_in_every_field_without_a_5xx(app, client,
     assert login(client, "boss@kk.example", "correct horse battery").status_code in (302, 303)
     values = {"slug": world.slug, "venue_id": world.ids["room"], "session_id": world.ids["workshop"],
               "booth_id": world.ids["booth"], "checkpoint_id": world.ids["door"], "booking_id": world.ids["booking"],
-              "token": world.ids["spare_token"], "import_id": 1, "device_id": 1, "queue_name": "default", "job_id": "x"}
+              "token": world.ids["spare_token"], "import_id": 1, "device_id": 1, "queue_name": "default", "job_id": "x",
+              "city_slug": "khon-kaen", "member_id": make_user("staff", world.city_id)[0]}
     fields, token = {"name", "email"}, None
     for page in FORM_PAGES:
         html = client.get(page.format(**values)).get_data(as_text=True)

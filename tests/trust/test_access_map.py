@@ -22,7 +22,7 @@ from reports.models import Report
 from tests.conftest import bearer, csrf_from, login
 
 CITY_PARAMS = {"slug", "session_id", "venue_id", "booth_id", "checkpoint_id", "import_id", "report_id",
-               "device_id", "booking_id"}
+               "device_id", "booking_id", "city_slug", "member_id"}
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 
@@ -73,8 +73,10 @@ def world(app, make_city, make_festival, make_venue, make_session, make_user):
             "device_id": device.id, "booking_id": booking.id, "fmt": "csv", "queue_name": "default",
             "job_id": "no-such-job", "key": "no-such-message", "index": 0, "filename": "x.css",
             "token": "no-such-token", "manage_token": "no-such-token", "feed_token": "no-such-token",
-            "poster_code": "no-such-poster",
+            "poster_code": "no-such-poster", "city_slug": "phuket",
         }
+    # A member of city B's team: city A's organiser may neither see, change nor remove them.
+    values["member_id"] = make_user("staff", city_b, email="gate@phuket.example")[0]
     users = {}
     for role in ("organiser", "staff", "city-team"):
         users[role] = make_user(role, city_a, password=f"pw-{role}-123", email=f"{role}@cm.example")
