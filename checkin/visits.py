@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, N_
 from checkin.models import BOOTH, POSTER_SOURCE, SESSION, Admission, Checkpoint
 from checkin.posters import checkpoint_for_poster
 from checkin.scanning import scan_pass
