@@ -17,7 +17,7 @@ from flask_login import current_user
 
 from app.auth import DEVELOPMENT, PUBLIC, SIGNED_IN, current_principal
 from app.database import db
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, Forbidden, N_
 from app.extensions import login_manager
 from app.users import ADMIN
 
@@ -98,10 +98,10 @@ def enforce():
     user = current_principal()
     if user is None:
         if request.path.startswith("/api/"):
-            raise DomainError("unauthorized", "Sign in or send a bearer token.", status=401)
+            raise DomainError("unauthorized", N_("Sign in or send a bearer token."), status=401)
         return login_manager.unauthorized()
     if user.role != ADMIN and user.role not in roles:
-        raise DomainError("forbidden_role", f"This needs one of the roles: {', '.join(roles) or 'admin'}.", status=403)
+        raise DomainError("forbidden_role", N_("This needs one of the roles: %(roles)s."), params={"roles": list(roles) or ["admin"]}, status=403)
     if user.role != ADMIN and any(city != user.city_id for city in cities_in_url(request.view_args)):
         raise Forbidden()
     return None

@@ -6,7 +6,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_required
 
 from app.conditional import no_store
-from app.errors import DomainError, Forbidden
+from app.errors import DomainError, Forbidden, N_
 from app.users import ADMIN, ORGANISER, user_for_token
 
 
@@ -34,7 +34,7 @@ def current_principal():
     if header.lower().startswith("bearer "):
         user = user_for_token(header[7:].strip())
         if user is None:
-            raise DomainError("invalid_token", "The bearer token is not valid.", status=401)
+            raise DomainError("invalid_token", N_("The bearer token is not valid."), status=401)
     elif not request.path.startswith("/api/") and current_user.is_authenticated:
         # The API takes tokens only, so that a visitor's browser session can
         # never be ridden by a cross-site request to the API.
@@ -52,10 +52,10 @@ def require_roles(*roles):
             user = current_principal()
             if user is None:
                 if request.path.startswith("/api/"):
-                    raise DomainError("unauthorized", "Sign in or send a bearer token.", status=401)
+                    raise DomainError("unauthorized", N_("Sign in or send a bearer token."), status=401)
                 abort(401)
             if user.role != ADMIN and user.role not in roles:
-                raise DomainError("forbidden_role", f"This needs one of the roles: {', '.join(roles)}.", status=403)
+                raise DomainError("forbidden_role", N_("This needs one of the roles: %(roles)s."), params={"roles": list(roles)}, status=403)
             return view(*args, **kwargs)
 
         wrapped.required_roles = roles

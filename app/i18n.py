@@ -1,5 +1,5 @@
 """Thai first, English second: locale choice, Buddhist Era dates and festival-zone times."""
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -39,12 +39,24 @@ def current_locale():
     return locale.language if locale is not None else DEFAULT_LOCALE
 
 
-def long_date(value, locale=None, weekday=False):
+DEFAULT_ZONE = "Asia/Bangkok"
+
+
+def day_of(value, zone=None):
+    """The day a person reads for `value`: a stored (UTC) moment is first moved into the festival's or
+    city's zone (Bangkok when none is named), so that 00:30 in Bangkok is not yesterday's UTC date."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(ZoneInfo(zone or DEFAULT_ZONE))
+        return value.date()
+    return value
+
+
+def long_date(value, locale=None, weekday=False, zone=None):
     """22 สิงหาคม 2566 in Thai (Buddhist Era: Babel prints CE even for th), 22 August 2023 in English."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
+    value = day_of(value, zone)
     locale = locale or current_locale()
     if locale == "th":
         pattern = "EEEEที่ d MMMM" if weekday else "d MMMM"
@@ -53,16 +65,24 @@ def long_date(value, locale=None, weekday=False):
     return format_date(value, pattern, locale="en")
 
 
-def short_date(value, locale=None):
+def short_date(value, locale=None, zone=None):
     """22 ส.ค. 66 / 22 Aug 2023, for tight spaces on a phone."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
-        value = value.date()
+    value = day_of(value, zone)
     locale = locale or current_locale()
     if locale == "th":
         return f"{format_date(value, 'd MMM', locale='th')} {(value.year + 543) % 100:02d}"
     return format_date(value, "d MMM y", locale="en")
+
+
+def version_date(value, locale=None):
+    """A version named by its ISO day ("2026-05-01") as a date the reader reads (Buddhist Era in Thai)."""
+    try:
+        day = date.fromisoformat(str(value))
+    except ValueError:
+        return value
+    return long_date(day, locale)
 
 
 def be_year(value):
@@ -73,7 +93,7 @@ def local(dt, timezone):
     """A stored UTC time shown in the festival's zone."""
     if dt is None:
         return None
-    return dt.astimezone(ZoneInfo(timezone or "Asia/Bangkok"))
+    return dt.astimezone(ZoneInfo(timezone or DEFAULT_ZONE))
 
 
 def clock(dt, timezone, locale=None):
@@ -99,6 +119,14 @@ def pick(obj, field, locale=None):
     return getattr(obj, f"{field}_{locale}", None) or getattr(obj, f"{field}_{other}", None) or ""
 
 
+def both(th, en, separator=" · "):
+    """A name in both languages for bilingual places (posters, lists), once when there is one."""
+    th, en = (th or "").strip(), (en or "").strip()
+    if not th or not en or th.casefold() == en.casefold():
+        return th or en
+    return f"{th}{separator}{en}"
+
+
 def lang_url(code):
     """This page's address in another language (other query arguments kept)."""
     args = request.args.to_dict(flat=False)
@@ -113,8 +141,9 @@ def install_filters(app):
         clock=clock,
         date_range=date_range,
         be_year=be_year,
+        version_date=version_date,
     )
-    app.jinja_env.globals.update(pick=pick, current_locale=current_locale, lang_url=lang_url, LOCALES=LOCALES)
+    app.jinja_env.globals.update(pick=pick, both=both, current_locale=current_locale, lang_url=lang_url, LOCALES=LOCALES)
 
 
 def translation_directories(app, package_dirs):
@@ -143,5 +172,5 @@ def compile_catalogues(directories):
 
 
 def today_in(timezone):
-    return datetime.now(ZoneInfo(timezone or "Asia/Bangkok")).date()
+    return datetime.now(ZoneInfo(timezone or DEFAULT_ZONE)).date()
 

@@ -21,7 +21,7 @@ import math
 
 from flask import current_app, request
 
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid, NotFound, N_
 
 MAX_ROW_ID = 2**31 - 1  # primary keys are PostgreSQL `integer`
 MAX_JSON_INT = 2**63 - 1  # nothing we store is wider than `bigint`
@@ -60,10 +60,10 @@ def check_request():
 def _check_url():
     for name, value in (request.view_args or {}).items():
         if isinstance(value, str) and "\x00" in value:
-            raise NotFound("page", "Nothing is found at this address.")
+            raise NotFound("page", N_("Nothing is found at this address."))
         if isinstance(value, int) and not isinstance(value, bool) and value > MAX_ROW_ID:
             what = name[:-3] if name.endswith("_id") else name
-            raise NotFound(what, f"No such {what.replace('_', ' ')}.")
+            raise NotFound(what, N_("Nothing is found at this address."))
     if not request.path.startswith("/api/"):
         return  # pages ignore a filter they cannot read (a stray %00 included), as they ignore unknown ones
     for name, value in request.args.items(multi=True):
@@ -94,24 +94,24 @@ def _check_json_operation(required):
     data = request.get_data(cache=True)
     if not data:
         if required:
-            raise Invalid("body", "Send a JSON object in the request body.", code="validation_error")
+            raise Invalid("body", N_("Send a JSON object in the request body."), code="validation_error")
         return
     if not _is_json(request.mimetype):
         raise DomainError(
             "unsupported_media_type",
-            "Send the body as JSON, with Content-Type: application/json.",
+            N_("Send the body as JSON, with Content-Type: application/json."),
             status=415,
         )
     body = _check_json(data)
     if not isinstance(body, dict):
-        raise Invalid("body", "Send a JSON object: {\"field\": value, ...}.", code="validation_error")
+        raise Invalid("body", N_("Send a JSON object: {\"field\": value, ...}."), code="validation_error")
 
 
 def _check_form_operation():
     if request.get_data(cache=True) and request.mimetype != "multipart/form-data":
         raise DomainError(
             "unsupported_media_type",
-            "Send the file as multipart/form-data.",
+            N_("Send the file as multipart/form-data."),
             status=415,
         )
     _check_form()
@@ -150,9 +150,9 @@ def _check_json(data):
         text = data.decode("utf-8")
         body = json.loads(text, parse_constant=_refuse_constant, parse_int=parse_int, parse_float=parse_float)
     except (ValueError, UnicodeDecodeError):
-        message = "The body is not valid JSON (UTF-8)."
+        message = N_("The body is not valid JSON (UTF-8).")
     except RecursionError:
-        message = "The JSON body is nested too deeply."
+        message = N_("The JSON body is nested too deeply.")
     else:
         if wide or "\\u0000" in text or "\\ud" in text or "\\uD" in text:
             _walk(body, "body")
@@ -175,10 +175,10 @@ def _walk(value, where):
             continue
         elif isinstance(value, int):
             if abs(value) > MAX_JSON_INT:
-                raise Invalid(_field(where), "This number is too large.", code="out_of_range")
+                raise Invalid(_field(where), N_("This number is too large."), code="out_of_range")
         elif isinstance(value, float):
             if not math.isfinite(value):
-                raise Invalid(_field(where), "This number is too large.", code="out_of_range")
+                raise Invalid(_field(where), N_("This number is too large."), code="out_of_range")
         elif isinstance(value, dict):
             for key in value:
                 _text(where, key)  # a bad name is reported at its parent: it cannot name itself
@@ -194,8 +194,8 @@ def _field(where):
 
 def _text(field, value):
     if "\x00" in value:
-        raise Invalid(_field(field), "Must not contain NUL characters.", code="invalid")
+        raise Invalid(_field(field), N_("Must not contain NUL characters."), code="invalid")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise Invalid(_field(field), "Must be valid Unicode text.", code="invalid") from None
+        raise Invalid(_field(field), N_("Must be valid Unicode text."), code="invalid") from None

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
-from app.errors import Invalid
+from app.errors import Invalid, N_
 
 ADMIN, ORGANISER, STAFF, CITY_TEAM = "admin", "organiser", "staff", "city-team"
 ROLES = (ADMIN, ORGANISER, STAFF, CITY_TEAM)
@@ -79,13 +79,13 @@ def hash_token(raw):
 def create_user(email, role, *, city_id=None, name="", password=None):
     email = (email or "").strip().lower()
     if "@" not in email:
-        raise Invalid("email", "Not a valid email address.")
+        raise Invalid("email", N_("Not a valid email address."))
     if role not in ROLES:
-        raise Invalid("role", f"Role must be one of: {', '.join(ROLES)}.", code="invalid_choice")
+        raise Invalid("role", N_("Role must be one of: %(words)s."), params={"words": list(ROLES)}, code="invalid_choice")
     if role != ADMIN and city_id is None:
-        raise Invalid("city", f"A {role} belongs to one city: give --city.", code="required")
+        raise Invalid("city", N_("A %(role)s belongs to one city: give --city."), params={"role": role}, code="required")
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise Invalid("email", "A user with this email exists already.", code="duplicate")
+        raise Invalid("email", N_("A user with this email exists already."), code="duplicate")
     user = User(email=email, role=role, city_id=None if role == ADMIN else city_id, name=name)
     if password:
         user.password_hash = generate_password_hash(password)

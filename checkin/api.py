@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
 from app.downloads import download
-from app.errors import DomainError, ErrorSchema
+from app.errors import DomainError, ErrorSchema, N_
 from app.limits import by_caller, by_view_arg, rate_limit
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, scanning, stats, visits
@@ -218,7 +218,7 @@ def pair_device(data):
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise DomainError("pairing_used", "This pairing code was used already: show a new one.", status=409) from error
+        raise DomainError("pairing_used", N_("This pairing code was used already: show a new one."), status=409) from error
     return {"device_id": device.id, "token": token, "festival": festival.slug, "user": user.email, "role": user.role}
 
 

@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 
 from app.auth import ensure_city
 from app.database import db
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, N_
 from app.users import ADMIN, ORGANISER, STAFF
 from checkin.models import BOOTH, CHECKPOINT_KINDS, GATE, SESSION, Checkpoint
 from events.models import Booth, Festival, ProgrammeSession
@@ -45,40 +45,50 @@ def list_checkpoints(festival):
     )
 
 
-def _ensure_target(festival, model, target_id, needed, field, what, checkpoint):
+TARGET_MESSAGES = {
+    # field: (named by the wrong kind, missing, not in this festival)
+    "session_id": (N_("Only a session door names a session."), N_("A session door names its session."),
+                   N_("No such session in this festival.")),
+    "booth_id": (N_("Only a booth checkpoint names a booth."), N_("A booth checkpoint names its booth."),
+                 N_("No such booth in this festival.")),
+}
+
+
+def _ensure_target(festival, model, target_id, needed, field):
     """A session door names a session of its festival, a booth checkpoint a booth; no other kind names either."""
+    wrong_kind, missing, elsewhere = TARGET_MESSAGES[field]
     if not needed:
         if target_id is not None:
-            raise Invalid(field, f"Only {checkpoint} names a {what}.")
+            raise Invalid(field, wrong_kind)
         return
     if target_id is None:
-        raise Invalid(field, f"{checkpoint.capitalize()} names its {what}.", code="required")
+        raise Invalid(field, missing, code="required")
     target = db.session.get(model, target_id)
     if target is None or target.festival_id != festival.id:
-        raise Invalid(field, f"No such {what} in this festival.", code="not_found")
+        raise Invalid(field, elsewhere, code="not_found")
 
 
 def _name(name):
     name = (name or "").strip()
     if not name:
-        raise Invalid("name", "A checkpoint needs a name.", code="required")
+        raise Invalid("name", N_("A checkpoint needs a name."), code="required")
     return name
 
 
 def _ensure_hours_and_exits(kind, opens_at, closes_at, counts_exits):
     if counts_exits and kind != GATE:
-        raise Invalid("counts_exits", "Only a gate counts exits.")
+        raise Invalid("counts_exits", N_("Only a gate counts exits."))
     if opens_at is not None and closes_at is not None and closes_at <= opens_at:
-        raise Invalid("closes_at", "A checkpoint closes after it opens.", code="before_opening")
+        raise Invalid("closes_at", N_("A checkpoint closes after it opens."), code="before_opening")
 
 
 def create_checkpoint(festival, *, name, kind, session_id=None, booth_id=None, opens_at=None, closes_at=None,
                       counts_exits=False):
     name = _name(name)
     if kind not in CHECKPOINT_KINDS:
-        raise Invalid("kind", f"Kind must be one of: {', '.join(CHECKPOINT_KINDS)}.", code="invalid_choice")
-    _ensure_target(festival, ProgrammeSession, session_id, kind == SESSION, "session_id", "session", "a session door")
-    _ensure_target(festival, Booth, booth_id, kind == BOOTH, "booth_id", "booth", "a booth checkpoint")
+        raise Invalid("kind", N_("Kind must be one of: %(words)s."), params={"words": list(CHECKPOINT_KINDS)}, code="invalid_choice")
+    _ensure_target(festival, ProgrammeSession, session_id, kind == SESSION, "session_id")
+    _ensure_target(festival, Booth, booth_id, kind == BOOTH, "booth_id")
     _ensure_hours_and_exits(kind, opens_at, closes_at, counts_exits)
     checkpoint = Checkpoint(
         festival_id=festival.id,
@@ -110,7 +120,7 @@ def update_checkpoint(checkpoint, **changes):
     """
     unknown = set(changes) - set(EDITABLE)
     if unknown:
-        raise Invalid(sorted(unknown)[0], "A checkpoint's kind and what it names cannot change: add a new one.")
+        raise Invalid(sorted(unknown)[0], N_("A checkpoint's kind and what it names cannot change: add a new one."))
     merged = {field: changes.get(field, getattr(checkpoint, field)) for field in EDITABLE}
     merged["name"] = _name(merged["name"])
     _ensure_hours_and_exits(checkpoint.kind, merged["opens_at"], merged["closes_at"], merged["counts_exits"])

@@ -11,7 +11,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.database import db
-from app.errors import DomainError, Forbidden, NotFound
+from app.errors import DomainError, Forbidden, NotFound, N_
 from app.users import ApiToken, User, hash_token, issue_token
 from checkin.checkpoints import may_scan
 from checkin.models import ScannerDevice
@@ -27,7 +27,7 @@ def _serializer():
 def pairing_code(festival, user):
     """A signed code that pairs one phone, once, to scan at `festival` as `user`."""
     if not may_scan(user, festival):
-        raise Forbidden("This user may not scan at this festival.")
+        raise Forbidden(N_("This user may not scan at this festival."))
     return _serializer().dumps({"f": festival.id, "u": user.id, "n": secrets.token_urlsafe(12)})
 
 
@@ -51,22 +51,22 @@ def pair(code, label=""):
     try:
         data = _serializer().loads(code or "", max_age=PAIRING_MAX_AGE)
     except SignatureExpired as error:
-        raise DomainError("pairing_expired", "This pairing code has expired: show a new one.", status=410) from error
+        raise DomainError("pairing_expired", N_("This pairing code has expired: show a new one."), status=410) from error
     except BadSignature as error:
-        raise DomainError("invalid_pairing", "This is not a pairing code.", status=404) from error
+        raise DomainError("invalid_pairing", N_("This is not a pairing code."), status=404) from error
     if db.session.scalar(sa.select(ScannerDevice.id).where(ScannerDevice.pairing_nonce == data["n"])):
-        raise DomainError("pairing_used", "This pairing code was used already: show a new one.", status=409)
+        raise DomainError("pairing_used", N_("This pairing code was used already: show a new one."), status=409)
     festival = db.session.get(Festival, data["f"])
     user = db.session.get(User, data["u"])
     if festival is None or user is None or not user.active or not may_scan(user, festival):
-        raise DomainError("invalid_pairing", "This pairing code no longer applies.", status=404)
+        raise DomainError("invalid_pairing", N_("This pairing code no longer applies."), status=404)
     return _new_device(festival, user, label or "paired phone", pairing_nonce=data["n"])
 
 
 def device_for_signed_in(festival, user, label=""):
     """A signed-in user's own phone (the /scan page after /login)."""
     if not may_scan(user, festival):
-        raise Forbidden("You may not scan at this festival.")
+        raise Forbidden(N_("You may not scan at this festival."))
     return _new_device(festival, user, label or "signed-in phone")
 
 

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, Signer
 from weasyprint import HTML
 
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, N_
 from checkin.models import BOOTH, SESSION, Checkpoint
 
 POSTER_KINDS = (BOOTH, SESSION)
@@ -35,7 +35,7 @@ def _signer(checkpoint):
 
 def poster_code(checkpoint):
     if checkpoint.kind not in POSTER_KINDS:
-        raise DomainError("no_poster", "Only booths and session doors have visitor posters.", status=409)
+        raise DomainError("no_poster", N_("Only booths and session doors have visitor posters."), status=409)
     return _signer(checkpoint).sign(f"{checkpoint.id}.{checkpoint.poster_version}").decode()
 
 
@@ -48,13 +48,13 @@ def checkpoint_for_poster(code):
     match = _CODE.match((code or "").strip())
     checkpoint = db.session.get(Checkpoint, int(match.group(1))) if match else None
     if checkpoint is None or checkpoint.kind not in POSTER_KINDS:
-        raise DomainError("invalid_poster", "This poster code is not one of ours.", status=404)
+        raise DomainError("invalid_poster", N_("This poster code is not one of ours."), status=404)
     if int(match.group(2)) != checkpoint.poster_version:
-        raise DomainError("poster_retired", "This poster has been replaced: scan the poster on display.", status=410)
+        raise DomainError("poster_retired", N_("This poster has been replaced: scan the poster on display."), status=410)
     try:
         _signer(checkpoint).unsign(code.strip())
     except BadSignature as error:
-        raise DomainError("invalid_poster", "This poster code is not one of ours.", status=404) from error
+        raise DomainError("invalid_poster", N_("This poster code is not one of ours."), status=404) from error
     return checkpoint
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.database import db, now_utc
-from app.errors import Invalid
+from app.errors import Invalid, N_
 from app.outbox import emit, wanted
 from checkin.models import (
     ADMITTED, ALREADY_ADMITTED, BOOTH, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
@@ -182,9 +182,9 @@ def outcome_of(scan):
 
 def _check_direction(checkpoint, direction):
     if direction == OUT and not (checkpoint.kind == GATE and checkpoint.counts_exits):
-        raise Invalid("direction", "Only a gate that counts exits takes exit scans.", code="no_exits")
+        raise Invalid("direction", N_("Only a gate that counts exits takes exit scans."), code="no_exits")
     if direction not in (IN, OUT):
-        raise Invalid("direction", "Direction is in or out.", code="invalid_choice")
+        raise Invalid("direction", N_("Direction is in or out."), code="invalid_choice")
 
 
 def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, received_at, direction, source,

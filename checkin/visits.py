@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, N_
 from checkin.models import BOOTH, POSTER_SOURCE, SESSION, Admission, Checkpoint
 from checkin.posters import checkpoint_for_poster
 from checkin.scanning import scan_pass
@@ -13,7 +13,7 @@ def visit(pass_, poster_code):
     """A visitor's phone scanned a poster: a booth visit, or self check-in at a session door."""
     checkpoint = checkpoint_for_poster(poster_code)
     if checkpoint.kind == SESSION and not checkpoint.festival.allow_self_checkin:
-        raise DomainError("self_checkin_off", "This festival checks visitors in at the door: show your pass to the staff.",
+        raise DomainError("self_checkin_off", N_("This festival checks visitors in at the door: show your pass to the staff."),
                           status=403)
     return scan_pass(checkpoint, pass_, source=POSTER_SOURCE, device_id="poster"), checkpoint
 

@@ -9,7 +9,7 @@ from app.auth import current_principal, ensure_city, public, require_roles
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import db
 from app.downloads import download
-from app.errors import ErrorSchema, Invalid, NotFound
+from app.errors import ErrorSchema, Invalid, NotFound, N_
 from events import services
 from events.importing import programme as programme_import
 from events.importing import template as import_template
@@ -107,7 +107,7 @@ def create_festival(fields):
     """Create a festival."""
     city = services.city_by_slug(fields.pop("city"))
     if city is None:
-        raise Invalid("city", "No such city.", code="not_found")
+        raise Invalid("city", N_("No such city."), code="not_found")
     ensure_city(city.id)
     festival = services.create_festival(city.id, **fields)
     db.session.commit()
@@ -347,7 +347,7 @@ def import_programme(fields, slug):
     festival = services.festival_by_slug(slug, user, for_edit=True)
     upload = fields["file"]
     if not isinstance(upload, FileStorage):
-        raise Invalid("file", "Send the spreadsheet as a file.", code="required")
+        raise Invalid("file", N_("Send the spreadsheet as a file."), code="required")
     summary, status = programme_import.import_file(
         festival, upload.filename, upload.read(), fields["dry_run"], user=user
     )

@@ -2,7 +2,7 @@
 import sqlalchemy as sa
 
 from app.database import db
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid, NotFound, N_
 from app.outbox import emit
 from events import validation as check
 from events.festivals import reachable
@@ -28,7 +28,7 @@ def _clean_booth(festival, values):
     clean["name_th"] = check.text("name_th", values.get("name_th"), 300)
     clean["name_en"] = check.text("name_en", values.get("name_en"), 300)
     if not clean["name_th"] and not clean["name_en"]:
-        raise Invalid("name_th", "Give the name in Thai, English or both.", code="required")
+        raise Invalid("name_th", N_("Give the name in Thai, English or both."), code="required")
     clean["exhibitor"] = check.text("exhibitor", values.get("exhibitor"), 300)
     clean["description_th"] = check.text("description_th", values.get("description_th"), 20_000)
     clean["description_en"] = check.text("description_en", values.get("description_en"), 20_000)
@@ -40,7 +40,7 @@ def _clean_booth(festival, values):
         if isinstance(venue_id, int) and not isinstance(venue_id, bool) and 0 < venue_id <= check.MAX_INT:
             venue = db.session.get(Venue, venue_id)
         if venue is None or venue.festival_id != festival.id:
-            raise Invalid("venue_id", "Not a venue of this festival.", code="venue_not_in_festival")
+            raise Invalid("venue_id", N_("Not a venue of this festival."), code="venue_not_in_festival")
     clean["venue_id"] = venue_id
     return clean
 
@@ -53,13 +53,13 @@ def _ensure_unique_code(festival, code, booth_id=None):
         query = query.where(Booth.id != booth_id)
     other = db.session.scalar(query)
     if other is not None:
-        raise DomainError("duplicate", f"Booth {code} exists already.", field="code", status=409, booth_id=other)
+        raise DomainError("duplicate", N_("Booth %(code)s exists already."), params={"code": code}, field="code", status=409, booth_id=other)
 
 
 def create_booth(festival, **fields):
     for name in fields:
         if name not in BOOTH_FIELDS:
-            raise Invalid(name, "Unknown field.", code="unknown_field")
+            raise Invalid(name, N_("Unknown field."), code="unknown_field")
     clean = _clean_booth(festival, fields)
     _ensure_unique_code(festival, clean["code"])
     booth = Booth(festival_id=festival.id, **clean)
@@ -73,7 +73,7 @@ def create_booth(festival, **fields):
 def update_booth(booth, **fields):
     for name in fields:
         if name not in BOOTH_FIELDS:
-            raise Invalid(name, "Unknown field.", code="unknown_field")
+            raise Invalid(name, N_("Unknown field."), code="unknown_field")
     current = {name: getattr(booth, name) for name in BOOTH_FIELDS}
     clean = _clean_booth(booth.festival, {**current, **fields})
     changed = {name: value for name, value in clean.items() if current[name] != value}

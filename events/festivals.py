@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from app.database import db
-from app.errors import DomainError, Forbidden, Invalid, NotFound
+from app.errors import DomainError, Forbidden, Invalid, NotFound, N_
 from app.outbox import emit
 from events import validation as check
 from events.models import DEFAULT_SIGNUPS_PER_HOUR, MAX_SIGNUPS_PER_HOUR, City, Festival, ProgrammeSession
@@ -37,7 +37,7 @@ FESTIVAL_FIELDS = (
 def _unknown(fields, allowed):
     for name in fields:
         if name not in allowed:
-            raise Invalid(name, "Unknown field.", code="unknown_field")
+            raise Invalid(name, N_("Unknown field."), code="unknown_field")
 
 
 def _pair(fields, prefix, max_length, required):
@@ -45,7 +45,7 @@ def _pair(fields, prefix, max_length, required):
     th = check.text(f"{prefix}_th", fields.get(f"{prefix}_th"), max_length)
     en = check.text(f"{prefix}_en", fields.get(f"{prefix}_en"), max_length)
     if required and not th and not en:
-        raise Invalid(f"{prefix}_th", "Give the name in Thai, English or both.", code="required")
+        raise Invalid(f"{prefix}_th", N_("Give the name in Thai, English or both."), code="required")
     return th, en
 
 
@@ -66,7 +66,7 @@ def create_city(**fields):
         unit=check.text("unit", fields.get("unit"), 60),
     )
     if city_by_slug(slug) is not None:
-        raise DomainError("duplicate", f"A city with the slug {slug!r} exists already.", field="slug", status=409)
+        raise DomainError("duplicate", N_("A city with the web address %(slug)s exists already."), params={"slug": slug}, field="slug", status=409)
     db.session.add(city)
     db.session.flush()
     return city
@@ -98,9 +98,9 @@ def _clean_festival(values):
     clean["starts_on"] = check.a_date("starts_on", values.get("starts_on"))
     clean["ends_on"] = check.a_date("ends_on", values.get("ends_on"))
     if clean["ends_on"] < clean["starts_on"]:
-        raise Invalid("ends_on", "The festival cannot end before it starts.", code="ends_before_start")
+        raise Invalid("ends_on", N_("The festival cannot end before it starts."), code="ends_before_start")
     if (clean["ends_on"] - clean["starts_on"]).days >= MAX_FESTIVAL_DAYS:
-        raise Invalid("ends_on", f"A festival lasts at most {MAX_FESTIVAL_DAYS} days.", code="too_long")
+        raise Invalid("ends_on", N_("A festival lasts at most %(n)s days."), params={"n": MAX_FESTIVAL_DAYS}, code="too_long")
     clean["timezone"] = check.timezone_name("timezone", values.get("timezone") or "Asia/Bangkok")
     clean["status"] = check.choice("status", values.get("status") or "draft", FESTIVAL_STATUSES)
     clean["stamp_goal"] = check.integer("stamp_goal", values.get("stamp_goal", 5), minimum=0, maximum=1000, nullable=False)
@@ -116,7 +116,7 @@ def _ensure_unique_slug(slug, festival_id=None):
     if festival_id is not None:
         query = query.where(Festival.id != festival_id)
     if db.session.scalar(query) is not None:
-        raise DomainError("duplicate", f"A festival with the slug {slug!r} exists already.", field="slug", status=409)
+        raise DomainError("duplicate", N_("A festival with the web address %(slug)s exists already."), params={"slug": slug}, field="slug", status=409)
 
 
 def create_festival(city_id, **fields):
@@ -124,7 +124,7 @@ def create_festival(city_id, **fields):
     _unknown(fields, FESTIVAL_FIELDS)
     city = db.session.get(City, city_id) if isinstance(city_id, int) and 0 < city_id <= check.MAX_INT else None
     if city is None:
-        raise Invalid("city", "No such city.", code="not_found")
+        raise Invalid("city", N_("No such city."), code="not_found")
     values = dict(fields)
     if not values.get("slug"):
         starts_on = values.get("starts_on")
@@ -151,7 +151,7 @@ def update_festival(festival, **fields):
         return festival
     if "slug" in changed:
         if festival.is_published:
-            raise Invalid("slug", "A published festival keeps its address; unpublish it first.", code="slug_locked")
+            raise Invalid("slug", N_("A published festival keeps its address; unpublish it first."), code="slug_locked")
         _ensure_unique_slug(changed["slug"], festival.id)
     if {"starts_on", "ends_on", "timezone"} & set(changed):
         _ensure_sessions_fit(festival, clean)
@@ -179,7 +179,8 @@ def _ensure_sessions_fit(festival, clean):
     if outside:
         raise Invalid(
             "starts_on",
-            f"{outside} session(s) would fall outside the festival's new days: move or cancel them first.",
+            N_("%(n)s session(s) would fall outside the festival's new days: move or cancel them first."),
+            params={"n": outside},
             code="outside_festival",
             sessions_outside=outside,
         )
@@ -218,7 +219,7 @@ def find_festival(slug):
     """The festival with this slug, drafts included, for callers that judge access themselves; NotFound otherwise."""
     festival = festival_with_slug(slug)
     if festival is None:
-        raise NotFound("festival", f"No festival {slug!r}.")
+        raise NotFound("festival", N_("No festival at this address."))
     return festival
 
 

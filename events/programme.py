@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import db
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid, NotFound, N_
 from app.outbox import emit
 from events import validation as check
 from events.festivals import reachable
@@ -41,7 +41,7 @@ MOVE_FIELDS = ("starts_at", "ends_at", "venue_id")
 def _unknown(fields, allowed):
     for name in fields:
         if name not in allowed:
-            raise Invalid(name, "Unknown field.", code="unknown_field")
+            raise Invalid(name, N_("Unknown field."), code="unknown_field")
 
 
 def _announce(festival):
@@ -57,7 +57,7 @@ def _clean_venue(values):
     clean["name_th"] = check.text("name_th", values.get("name_th"), 200)
     clean["name_en"] = check.text("name_en", values.get("name_en"), 200)
     if not clean["name_th"] and not clean["name_en"]:
-        raise Invalid("name_th", "Give the name in Thai, English or both.", code="required")
+        raise Invalid("name_th", N_("Give the name in Thai, English or both."), code="required")
     clean["kind"] = check.choice("kind", values.get("kind"), VENUE_KINDS)
     clean["capacity"] = check.capacity("capacity", values.get("capacity"))
     clean["sort_order"] = check.integer("sort_order", values.get("sort_order") or 0, minimum=-10_000, maximum=10_000)
@@ -71,7 +71,7 @@ def _ensure_unique_venue_name(festival, clean, venue_id=None):
         for field in ("name_th", "name_en"):
             if clean[field] and getattr(other, field).casefold() == clean[field].casefold():
                 raise DomainError(
-                    "duplicate", "This festival has a venue with this name already.", field=field, status=409, venue_id=other.id
+                    "duplicate", N_("This festival has a venue with this name already."), field=field, status=409, venue_id=other.id
                 )
 
 
@@ -128,14 +128,14 @@ def _clean_session(festival, values):
     clean["title_th"] = check.text("title_th", values.get("title_th"), 300)
     clean["title_en"] = check.text("title_en", values.get("title_en"), 300)
     if not clean["title_th"] and not clean["title_en"]:
-        raise Invalid("title_th", "Give the title in Thai, English or both.", code="required")
+        raise Invalid("title_th", N_("Give the title in Thai, English or both."), code="required")
     clean["description_th"] = check.text("description_th", values.get("description_th"), 20_000)
     clean["description_en"] = check.text("description_en", values.get("description_en"), 20_000)
     clean["kind"] = check.choice("kind", values.get("kind"), SESSION_KINDS)
     clean["starts_at"] = check.moment("starts_at", values.get("starts_at"), zone)
     clean["ends_at"] = check.moment("ends_at", values.get("ends_at"), zone)
     if clean["ends_at"] <= clean["starts_at"]:
-        raise Invalid("ends_at", "The session must end after it starts.", code="ends_before_start")
+        raise Invalid("ends_at", N_("The session must end after it starts."), code="ends_before_start")
     ensure_inside_festival(festival, clean["starts_at"], clean["ends_at"])
     clean["venue_id"] = _venue_of(festival, values.get("venue_id"))
     clean["capacity"] = check.capacity("capacity", values.get("capacity"))
@@ -151,19 +151,19 @@ def ensure_inside_festival(festival, starts_at, ends_at):
     first = check.midnight(festival.starts_on, festival.timezone)
     after_last = check.midnight(festival.ends_on + timedelta(days=1), festival.timezone)
     if starts_at < first or starts_at >= after_last:
-        raise Invalid("starts_at", "The session must take place on one of the festival's days.", code="outside_festival")
+        raise Invalid("starts_at", N_("The session must take place on one of the festival's days."), code="outside_festival")
     if ends_at > after_last:
-        raise Invalid("ends_at", "The session must end by the close of the festival's last day.", code="outside_festival")
+        raise Invalid("ends_at", N_("The session must end by the close of the festival's last day."), code="outside_festival")
 
 
 def _venue_of(festival, venue_id):
     if venue_id is None:
         return None
     if not _an_id(venue_id):
-        raise Invalid("venue_id", "Not a venue of this festival.", code="venue_not_in_festival")
+        raise Invalid("venue_id", N_("Not a venue of this festival."), code="venue_not_in_festival")
     venue = db.session.get(Venue, venue_id)
     if venue is None or venue.festival_id != festival.id:
-        raise Invalid("venue_id", "Not a venue of this festival.", code="venue_not_in_festival")
+        raise Invalid("venue_id", N_("Not a venue of this festival."), code="venue_not_in_festival")
     return venue.id
 
 
@@ -186,7 +186,8 @@ def find_clash(festival_id, venue_id, starts_at, ends_at, session_id=None):
 def clash_error(other, field="starts_at"):
     return DomainError(
         "clash",
-        f"The venue is taken by session {other.id} ({other.title_en or other.title_th}) at this time.",
+        N_("The venue is taken by “%(title)s” at this time."),
+        params={"title": {"th": other.title_th, "en": other.title_en}},
         field=field,
         status=409,
         session_id=other.id,
@@ -268,7 +269,7 @@ def delete_session(session):
         if booked:
             raise DomainError(
                 "has_bookings",
-                "Visitors have booked this session: cancel it instead, so that they are told.",
+                N_("Visitors have booked this session: cancel it instead, so that they are told."),
                 status=409,
                 bookings=booked,
             )
@@ -281,7 +282,7 @@ def delete_session(session):
         )
         if scanned:
             raise DomainError(
-                "has_scans", "Visitors were scanned at this session: cancel it instead of deleting it.", status=409
+                "has_scans", N_("Visitors were scanned at this session: cancel it instead of deleting it."), status=409
             )
     festival = session.festival
     db.session.delete(session)
@@ -314,7 +315,7 @@ def programme(festival, day=None, kind=None, theme=None, age_group=None, venue_i
         query = query.where(ProgrammeSession.kind == check.choice("kind", kind, SESSION_KINDS))
     if venue_id is not None:
         if not _an_id(venue_id):
-            raise Invalid("venue", "Not a venue id.", code="invalid")
+            raise Invalid("venue", N_("Not a venue id."), code="invalid")
         query = query.where(ProgrammeSession.venue_id == venue_id)
     query = query.order_by(
         ProgrammeSession.starts_at,

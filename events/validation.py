@@ -9,7 +9,8 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
-from app.errors import Invalid
+from app.errors import Invalid, N_
+from events.vocabulary import labels
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # PostgreSQL integer columns; larger numbers would fail in the database, not here.
@@ -24,21 +25,21 @@ def text(field, value, max_length, required=False):
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise Invalid(field, "Must be text.", code="invalid")
+        raise Invalid(field, N_("Must be text."), code="invalid")
     value = value.strip()
     if "\x00" in value:
-        raise Invalid(field, "Must not contain NUL characters.", code="invalid")
+        raise Invalid(field, N_("Must not contain NUL characters."), code="invalid")
     if required and not value:
-        raise Invalid(field, "This field is required.", code="required")
+        raise Invalid(field, N_("This field is required."), code="required")
     if len(value) > max_length:
-        raise Invalid(field, f"At most {max_length} characters.", code="too_long")
+        raise Invalid(field, N_("At most %(n)s characters."), params={"n": max_length}, code="too_long")
     return value
 
 
 def slug(field, value, max_length):
     value = text(field, value, max_length, required=True).lower()
     if not SLUG_RE.match(value):
-        raise Invalid(field, "Use lowercase letters, digits and single hyphens (e.g. chiang-mai).", code="invalid")
+        raise Invalid(field, N_("Use lowercase letters, digits and single hyphens (e.g. chiang-mai)."), code="invalid")
     return value
 
 
@@ -55,10 +56,10 @@ def slugify(value):
 def choice(field, value, allowed, required=True):
     if value is None or value == "":
         if required:
-            raise Invalid(field, "This field is required.", code="required")
+            raise Invalid(field, N_("This field is required."), code="required")
         return None
     if not isinstance(value, str) or value not in allowed:
-        raise Invalid(field, f"Must be one of: {', '.join(allowed)}.", code="invalid_choice")
+        raise Invalid(field, N_("Must be one of: %(words)s."), params={"words": labels(allowed)}, code="invalid_choice")
     return value
 
 
@@ -67,11 +68,11 @@ def choices(field, values, allowed):
     if values is None:
         return []
     if isinstance(values, str) or not isinstance(values, (list, tuple, set, frozenset)):
-        raise Invalid(field, "Must be a list.", code="invalid")
+        raise Invalid(field, N_("Must be a list."), code="invalid")
     clean = []
     for value in values:
         if not isinstance(value, str) or value not in allowed:
-            raise Invalid(field, f"Each must be one of: {', '.join(allowed)}.", code="invalid_choice")
+            raise Invalid(field, N_("Each must be one of: %(words)s."), params={"words": labels(allowed)}, code="invalid_choice")
         if value not in clean:
             clean.append(value)
     return clean
@@ -82,9 +83,9 @@ def names(field, values, max_items=30, max_length=200):
     if values is None:
         return []
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
-        raise Invalid(field, "Must be a list of names.", code="invalid")
+        raise Invalid(field, N_("Must be a list of names."), code="invalid")
     if len(values) > max_items:
-        raise Invalid(field, f"At most {max_items} names.", code="too_long")
+        raise Invalid(field, N_("At most %(n)s names."), params={"n": max_items}, code="too_long")
     clean = [text(field, value, max_length) for value in values]
     return [value for value in clean if value]
 
@@ -93,11 +94,11 @@ def integer(field, value, minimum=0, maximum=MAX_INT, nullable=True):
     if value is None or value == "":
         if nullable:
             return None
-        raise Invalid(field, "This field is required.", code="required")
+        raise Invalid(field, N_("This field is required."), code="required")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Invalid(field, "Must be a whole number.", code="invalid")
+        raise Invalid(field, N_("Must be a whole number."), code="invalid")
     if value < minimum or value > maximum:
-        raise Invalid(field, f"Must be between {minimum} and {maximum}.", code="out_of_range")
+        raise Invalid(field, N_("Must be between %(low)s and %(high)s."), params={"low": minimum, "high": maximum}, code="out_of_range")
     return value
 
 
@@ -107,14 +108,14 @@ def capacity(field, value):
 
 def boolean(field, value):
     if not isinstance(value, bool):
-        raise Invalid(field, "Must be true or false.", code="invalid")
+        raise Invalid(field, N_("Must be true or false."), code="invalid")
     return value
 
 
 def a_date(field, value, required=True):
     if value is None or value == "":
         if required:
-            raise Invalid(field, "This field is required.", code="required")
+            raise Invalid(field, N_("This field is required."), code="required")
         return None
     if isinstance(value, datetime):
         value = value.date()
@@ -124,9 +125,10 @@ def a_date(field, value, required=True):
         except ValueError:
             pass
     if not isinstance(value, date):
-        raise Invalid(field, "Must be a date (YYYY-MM-DD).", code="invalid")
+        raise Invalid(field, N_("Must be a date (YYYY-MM-DD)."), code="invalid")
     if not MIN_DATE <= value <= MAX_DATE:
-        raise Invalid(field, f"Must be between {MIN_DATE.year} and {MAX_DATE.year}.", code="out_of_range")
+        raise Invalid(field, N_("Must be between %(low)s and %(high)s."),
+                      params={"low": MIN_DATE.year, "high": MAX_DATE.year}, code="out_of_range")
     return value
 
 
@@ -144,27 +146,27 @@ def _zones():
 def timezone_name(field, value):
     value = text(field, value, 64, required=True)
     if value not in _zones():
-        raise Invalid(field, "Must be an IANA time zone such as Asia/Bangkok.", code="invalid_timezone")
+        raise Invalid(field, N_("Must be an IANA time zone such as Asia/Bangkok."), code="invalid_timezone")
     return value
 
 
 def moment(field, value, zone):
     """An aware UTC datetime. Naive values (and ISO strings without an offset) are read in `zone`."""
     if value is None or value == "":
-        raise Invalid(field, "This field is required.", code="required")
+        raise Invalid(field, N_("This field is required."), code="required")
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
         except ValueError:
-            raise Invalid(field, "Must be an ISO 8601 date and time.", code="invalid") from None
+            raise Invalid(field, N_("Must be an ISO 8601 date and time."), code="invalid") from None
     if not isinstance(value, datetime):
-        raise Invalid(field, "Must be a date and time.", code="invalid")
+        raise Invalid(field, N_("Must be a date and time."), code="invalid")
     try:
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             value = value.replace(tzinfo=ZoneInfo(zone))
         return value.astimezone(ZoneInfo("UTC"))
     except (OverflowError, ValueError):
-        raise Invalid(field, "This date and time is out of range.", code="out_of_range") from None
+        raise Invalid(field, N_("This date and time is out of range."), code="out_of_range") from None
 
 
 def local_moment(day, clock, zone):

@@ -46,3 +46,9 @@ def label(word, locale="th"):
     if pair is None:
         return word
     return pair[0] if locale == "th" else pair[1]
+
+
+def labels(words):
+    """Vocabulary words as message parameters: the reader's label in Thai, the word itself in English
+    (the word is what the API and a spreadsheet take)."""
+    return [{"th": LABELS[word][0] if word in LABELS else word, "en": word} for word in words]

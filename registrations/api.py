@@ -13,7 +13,7 @@ from app import personal_data
 from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
 from app.downloads import download
-from app.errors import ErrorSchema, NotFound
+from app.errors import ErrorSchema, NotFound, N_
 from events import services as events_services
 from events.models import Festival
 from registrations import pass_codes, qr_image
@@ -200,7 +200,7 @@ def change_booking(data, booking_id):
     """Move a booking to another session (`session_id`) or cancel it (`status: cancelled`)."""
     festival_id = svc.festival_id_of_booking(booking_id)
     if festival_id is None:
-        raise NotFound("booking", "No such booking.")
+        raise NotFound("booking", N_("No such booking."))
     ensure_city(db.session.get(Festival, festival_id).city_id)
     if "session_id" in data:
         booking = svc.move_booking(booking_id, data["session_id"])

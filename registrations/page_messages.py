@@ -1,33 +1,6 @@
-"""What a refusal from the services says on a page, in the visitor's language."""
+"""The sign-up form's own sentences per field (a refusal from the services speaks for itself:
+app.errors.localized)."""
 from flask_babel import gettext as _
-
-from app.database import db
-from app.i18n import pick
-from events.models import ProgrammeSession
-
-
-def explain(error):
-    """A DomainError from the booking or pass services, as one translated sentence."""
-    code = error.code
-    if code == "clash":
-        other = db.session.get(ProgrammeSession, error.details.get("session_id") or 0)
-        title = pick(other, "title") if other is not None else ""
-        return _("You already hold a seat in “%(title)s” at the same time.", title=title)
-    messages = {
-        "closed": _("This session has started or is cancelled: it takes no more bookings."),
-        "already_booked": _("You have booked this session already."),
-        "no_booking_needed": _("This session is open to all: just come along, no booking is needed."),
-        "wrong_festival": _("This pass is for another festival."),
-        "pass_cancelled": _("This pass is cancelled."),
-        "invalid_seats": _("Choose at least one seat and no more than your party."),
-        "full": _("That session has not enough free seats."),
-        "exceeds_capacity": _("This session has fewer seats in all than you asked for: book fewer seats."),
-        "same_session": _("The booking is in that session already."),
-        "booking_cancelled": _("This booking is cancelled."),
-        "not_found": _("We could not find that."),
-        "forbidden": _("You may not act on another city's festivals."),
-    }
-    return messages.get(code, error.message)
 
 
 def field_messages():

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import ensure_city
 from app.database import db, now_utc
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, N_
 from app.outbox import emit
 from app.users import ADMIN
 from events.models import City, Festival
@@ -34,10 +34,11 @@ def _clean_formats(formats):
         return list(FORMATS)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise Invalid("formats", f"Formats are {', '.join(FORMATS)}; not {', '.join(map(str, unknown))}.",
+        raise Invalid("formats", N_("Formats are %(formats)s; not %(unknown)s."),
+            params={"formats": list(FORMATS), "unknown": [str(item) for item in unknown]},
                       code="invalid_choice")
     if not formats:
-        raise Invalid("formats", "Ask for at least one format, or send {} for all.", code="required")
+        raise Invalid("formats", N_("Ask for at least one format, or send {} for all."), code="required")
     return [f for f in FORMATS if f in formats]
 
 
@@ -45,7 +46,7 @@ def request_report(festival, user=None, *, formats=None, locale=None, trigger=RE
     """A queued report for the worker; emits report.requested in the same transaction."""
     locale = locale or "th"
     if locale not in LOCALES:
-        raise Invalid("locale", "The language is th or en.", code="invalid_choice")
+        raise Invalid("locale", N_("The language is th or en."), code="invalid_choice")
     report = Report(
         festival_id=festival.id,
         requested_by_id=user.id if user is not None else None,
@@ -67,7 +68,7 @@ def request_report(festival, user=None, *, formats=None, locale=None, trigger=RE
 def report_for(report_id, user):
     report = db.session.get(Report, report_id) if 0 < report_id <= MAX_ID else None
     if report is None:
-        raise NotFound("report", f"No report {report_id}.")
+        raise NotFound("report", N_("No such report."))
     ensure_city(report.festival.city_id, user)
     return report
 
@@ -96,7 +97,7 @@ def downloadable(report, fmt):
     """The path of the file if this report has it ready, else 404."""
     path = stored_path(report, fmt) if report.status == "finished" else None
     if path is None:
-        raise NotFound("file", f"Report {report.id} has no {fmt} file ready.")
+        raise NotFound("file", N_("This report has no %(format)s file ready."), params={"format": fmt.upper()})
     return path
 
 

@@ -13,7 +13,9 @@ from events.vocabulary import label
 # WORD: a vocabulary word (age group, kind, theme, scan result): its code in CSV, its name elsewhere.
 # VALUE: the kind is the row's own (Table.row_kinds), for tables of mixed figures.
 # STAMP: a local date and time as 'YYYY-MM-DD HH:MM' in the festival's zone.
+# WORDS: several vocabulary words joined by ";" (their codes in CSV, their names, comma-separated, elsewhere).
 TEXT, WORD, INT, PCT, DATE, TIME, HOUR, STAMP, VALUE = "text", "word", "int", "pct", "date", "time", "hour", "stamp", "value"
+WORDS = "words"
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,10 @@ class Table:
         if word in self.labels:
             return str(self.labels[word])
         return word_label(word, locale)
+
+    def labels_of(self, words, locale):
+        """A WORDS cell ("a;b") as the reader's names, comma-separated."""
+        return ", ".join(self.label(word, locale) for word in str(words).split(";") if word)
 
     def kind_of(self, column, row_number):
         if column.kind == VALUE:

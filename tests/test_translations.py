@@ -8,8 +8,8 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ["app", "events", "teams", "registrations", "checkin", "reports", "feeds", "mail", "workers", "webhooks"]
-# The same methods as babel.cfg, which `make translations` uses.
-METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+# The same methods as babel.cfg (plain-text mail templates included), which `make translations` uses.
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2")]
 
 
 def _marked(package):

@@ -7,7 +7,7 @@ from app.auth import current_principal, public, signed_in, visitor
 from app.blueprints import pages_blueprint
 from app.conditional import no_store
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, N_
 from checkin import devices
 from checkin.checkpoints import festivals_to_scan, may_scan
 from checkin.models import BOOTH
@@ -42,7 +42,7 @@ def signed_in_device():
     festival = find_festival(str(body.get("festival") or ""))
     user = current_principal()
     if not may_scan(user, festival):
-        raise DomainError("forbidden", "You may not scan at this festival.", status=403)
+        raise DomainError("forbidden", N_("You may not scan at this festival."), status=403)
     device, token, user, festival = devices.device_for_signed_in(festival, user, str(body.get("label") or "")[:100])
     db.session.commit()
     return jsonify(device_id=device.id, token=token, festival=festival.slug, user=user.email, role=user.role), 201

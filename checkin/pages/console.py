@@ -10,7 +10,8 @@ from wtforms import SelectChoice
 from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
 from app.downloads import download
-from app.errors import DomainError
+from app.errors import DomainError, localized
+from app.i18n import pick
 from app.users import User
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, stats
@@ -54,7 +55,7 @@ def _saved(form, change):
         if error.status in (401, 403, 404) and not error.field:
             raise
         db.session.rollback()
-        getattr(form, error.field, form.name).errors.append(error.message)
+        getattr(form, error.field, form.name).errors.append(localized(error))
         return False
     db.session.commit()
     return True
@@ -65,9 +66,9 @@ def _choices(form, festival):
         sa.select(ProgrammeSession).where(ProgrammeSession.festival_id == festival.id).order_by(ProgrammeSession.starts_at)
     )
     booths = db.session.scalars(sa.select(Booth).where(Booth.festival_id == festival.id).order_by(Booth.code, Booth.id))
-    form.session_id.choices = [NONE] + [SelectChoice(str(s.id), f"{s.title_th} · {s.title_en}") for s in sessions]
-    form.booth_id.choices = [NONE] + [SelectChoice(str(b.id), f"{b.code} {b.name_th} · {b.name_en}".strip())
-                                      for b in booths]
+    # In the reader's language (the other one when a name has only one).
+    form.session_id.choices = [NONE] + [SelectChoice(str(s.id), pick(s, "title")) for s in sessions]
+    form.booth_id.choices = [NONE] + [SelectChoice(str(b.id), f"{b.code} {pick(b, 'name')}".strip()) for b in booths]
 
 
 def _page(festival, form, pairing_form, status=200, pairing=None):

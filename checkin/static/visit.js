@@ -54,7 +54,7 @@
         return;
       }
       show("error", null, token);
-      document.getElementById("visit-answer-title").textContent = answer.body.message || msg("error");
+      document.getElementById("visit-answer-title").textContent = answer.body.localized_message || msg("error");
     }).catch(function () {
       working.textContent = msg("offline");
     });

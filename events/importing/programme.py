@@ -16,14 +16,14 @@ import redis
 import sqlalchemy as sa
 
 from app.database import db, now_utc
-from app.errors import DomainError, Invalid
+from app.errors import DomainError, Invalid, N_, render_message
 from app.outbox import emit
 from app.redis_conn import connection
 from events import validation as check
 from events.models import ProgrammeImport, ProgrammeSession, Venue
 from events.programme import ensure_inside_festival
-from events.importing.spreadsheets import parse_clock, parse_count, parse_day, read_table, split_list, word_for
-from events.vocabulary import AGE_GROUPS, LANGUAGES, SESSION_KINDS, THEMES, VENUE_KINDS
+from events.importing.spreadsheets import column_label, parse_clock, parse_count, parse_day, read_table, split_list, word_for
+from events.vocabulary import AGE_GROUPS, LANGUAGES, SESSION_KINDS, THEMES, VENUE_KINDS, labels
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,17 @@ class Plan:
         return not self.errors
 
 
-def _error(row, column, code, message, **extra):
-    return {"row": row, "field": column, "code": code, "message": message, **extra}
+ROWS_HAVE_ERRORS = N_("%(n)s row(s) have errors; nothing was imported.")
+
+
+def _error(row, column, code, message, params=None, **extra):
+    """One problem of one row: the English message for the API, its catalogue id and parameters for pages."""
+    return {"row": row, "field": column, "code": code, "message": render_message(message, params, locale="en"),
+            "message_id": message, "params": params or {}, **extra}
+
+
+def _from(row, column, error):
+    return _error(row, column, error.code, error.message_id, error.params)
 
 
 # Service field names as the spreadsheet's columns, so that errors point at cells.
@@ -66,15 +75,16 @@ def _check_row(festival, number, raw, venues_by_name, plan):
         try:
             return fn()
         except Invalid as error:
-            errors.append(_error(number, COLUMN_OF.get(error.field, column), error.code, error.message))
+            errors.append(_from(number, COLUMN_OF.get(error.field, column), error))
         except (ValueError, TypeError, OverflowError):
-            errors.append(_error(number, column, "invalid", f"Cannot read {str(raw.get(column))[:40]!r} as {column}."))
+            errors.append(_error(number, column, "invalid", N_("Cannot read “%(value)s” as %(column)s."),
+                                 {"value": str(raw.get(column))[:40], "column": column_label(column)}))
         return None
 
     values["title_th"] = attempt("title_th", lambda: check.text("title_th", _cell(raw, "title_th"), 300))
     values["title_en"] = attempt("title_en", lambda: check.text("title_en", _cell(raw, "title_en"), 300))
     if values["title_th"] == "" and values["title_en"] == "":
-        errors.append(_error(number, "title_th", "required", "Give the title in Thai, English or both."))
+        errors.append(_error(number, "title_th", "required", N_("Give the title in Thai, English or both.")))
     values["description_th"] = attempt("description_th", lambda: check.text("description_th", _cell(raw, "description_th"), 20_000))
     values["description_en"] = attempt("description_en", lambda: check.text("description_en", _cell(raw, "description_en"), 20_000))
     values["kind"] = attempt("kind", lambda: _word("kind", raw, SESSION_KINDS, required=True))
@@ -91,13 +101,13 @@ def _check_row(festival, number, raw, venues_by_name, plan):
         values["starts_at"] = check.local_moment(day, start, festival.timezone)
         values["ends_at"] = check.local_moment(day, end, festival.timezone)
         if values["ends_at"] <= values["starts_at"]:
-            errors.append(_error(number, "end", "ends_before_start", "The session must end after it starts."))
+            errors.append(_error(number, "end", "ends_before_start", N_("The session must end after it starts.")))
         else:
             try:
                 ensure_inside_festival(festival, values["starts_at"], values["ends_at"])
             except Invalid as error:
                 column = "end" if error.field == "ends_at" else "day"
-                errors.append(_error(number, column, error.code, error.message))
+                errors.append(_from(number, column, error))
     if errors:
         # An unknown venue is reported once per row, and not planned for creation by a bad row.
         plan.errors.extend(errors)
@@ -116,7 +126,7 @@ def _cell(raw, column):
 
 def _required(raw, column, parse):
     if raw.get(column) is None or str(raw.get(column)).strip() == "":
-        raise Invalid(column, "This cell is required.", code="required")
+        raise Invalid(column, N_("This cell is required."), code="required")
     return parse(raw[column])
 
 
@@ -130,11 +140,12 @@ def _word(column, raw, allowed, required=False):
     text = _cell(raw, column).strip()
     if not text:
         if required:
-            raise Invalid(column, "This cell is required.", code="required")
+            raise Invalid(column, N_("This cell is required."), code="required")
         return None
     word = word_for(text, allowed)
     if word is None:
-        raise Invalid(column, f"{text[:40]!r} is not one of: {', '.join(allowed)}.", code="invalid_choice")
+        raise Invalid(column, N_("“%(value)s” is not one of: %(words)s."),
+                      params={"value": text[:40], "words": labels(allowed)}, code="invalid_choice")
     return word
 
 
@@ -143,7 +154,8 @@ def _words(column, raw, allowed):
     for part in split_list(_cell(raw, column)):
         word = word_for(part, allowed)
         if word is None:
-            raise Invalid(column, f"{part[:40]!r} is not one of: {', '.join(allowed)}.", code="invalid_choice")
+            raise Invalid(column, N_("“%(value)s” is not one of: %(words)s."),
+                          params={"value": part[:40], "words": labels(allowed)}, code="invalid_choice")
         if word not in words:
             words.append(word)
     return words
@@ -159,11 +171,13 @@ def _venue_key(raw, venues_by_name, plan):
     kind_text = _cell(raw, "venue_kind").strip()
     if not kind_text:
         raise Invalid(
-            "venue", f"No venue called {name!r}: add it first, or fill venue_kind to create it.", code="unknown_venue"
+            "venue", N_("No venue called “%(name)s”: add it first, or fill %(column)s to create it."),
+            params={"name": name, "column": column_label("venue_kind")}, code="unknown_venue"
         )
     kind = word_for(kind_text, VENUE_KINDS)
     if kind is None:
-        raise Invalid("venue_kind", f"{kind_text[:40]!r} is not one of: {', '.join(VENUE_KINDS)}.", code="invalid_choice")
+        raise Invalid("venue_kind", N_("“%(value)s” is not one of: %(words)s."),
+                      params={"value": kind_text[:40], "words": labels(VENUE_KINDS)}, code="invalid_choice")
     plan.new_venues[key] = (name, kind)
     return key
 
@@ -201,7 +215,7 @@ def check_rows(festival, rows, on_progress=None):
         if values is not None and values["venue_key"] is not None:
             clash = _clash(values, venues_by_name, existing, in_file)
             if clash is not None:
-                plan.errors.append(_error(number, "start", "clash", clash.pop("message"), **clash))
+                plan.errors.append(_error(number, "start", "clash", clash.pop("message"), clash.pop("params"), **clash))
                 values = None
             else:
                 in_file.setdefault(values["venue_key"], []).append((number, values["starts_at"], values["ends_at"]))
@@ -222,11 +236,12 @@ def _clash(values, venues_by_name, existing, in_file):
     if venue is not None:
         for other in existing.get(venue.id, []):
             if other.starts_at < ends_at and other.ends_at > starts_at:
-                title = other.title_en or other.title_th
-                return {"message": f"The venue is taken by session {other.id} ({title}) at this time.", "session_id": other.id}
+                return {"message": N_("The venue is taken by “%(title)s” at this time."),
+                        "params": {"title": {"th": other.title_th, "en": other.title_en}}, "session_id": other.id}
     for row, other_start, other_end in in_file.get(key, []):
         if other_start < ends_at and other_end > starts_at:
-            return {"message": f"The venue is taken by row {row} of this file at this time.", "other_row": row}
+            return {"message": N_("The venue is taken by row %(row)s of this file at this time."), "params": {"row": row},
+                    "other_row": row}
     return None
 
 
@@ -235,7 +250,8 @@ def apply_plan(festival, plan, on_progress=None):
     if not plan.ok:
         raise DomainError(
             "invalid_rows",
-            f"{len({e['row'] for e in plan.errors})} row(s) have errors; nothing was imported.",
+            ROWS_HAVE_ERRORS,
+            params={"n": len({e["row"] for e in plan.errors})},
             field="file",
             status=422,
             errors=plan.errors,
@@ -247,7 +263,11 @@ def apply_plan(festival, plan, on_progress=None):
                 venue_ids.setdefault(name.casefold(), venue.id)
     next_order = (db.session.scalar(sa.select(sa.func.max(Venue.sort_order)).where(Venue.festival_id == festival.id)) or 0) + 1
     for offset, (key, (name, kind)) in enumerate(plan.new_venues.items()):
-        venue = Venue(festival_id=festival.id, name_th=name, name_en=name, kind=kind, sort_order=next_order + offset)
+        # A spreadsheet gives one name: it is the Thai name if written in Thai, else the English one,
+        # so that pages do not show the same name twice as if it were two languages.
+        thai = any("\u0e00" <= char <= "\u0e7f" for char in name)
+        venue = Venue(festival_id=festival.id, name_th=name if thai else "", name_en="" if thai else name, kind=kind,
+                      sort_order=next_order + offset)
         db.session.add(venue)
         db.session.flush()
         venue_ids[key] = venue.id
@@ -371,13 +391,13 @@ def run_import(import_id, observer=None):
         plan.ignored_columns = ignored
     except Invalid as error:
         db.session.rollback()
-        _finish(job, "failed", [_error(1, error.field, error.code, error.message)], error.message, observer)
+        _finish(job, "failed", [_from(1, error.field, error)], error.message, observer)
         return
     # End the reading transaction: on SQLite a write must start from a fresh snapshot.
     db.session.commit()
     if job.dry_run or not plan.ok:
         status = "finished" if job.dry_run else "failed"
-        message = "" if plan.ok else f"{len({e['row'] for e in plan.errors})} row(s) have errors; nothing was imported."
+        message = "" if plan.ok else render_message(ROWS_HAVE_ERRORS, {"n": len({e["row"] for e in plan.errors})})
         _finish(job, status, plan.errors, message, observer)
         return
     try:

@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from app.errors import Invalid
+from app.errors import Invalid, N_
 from events.vocabulary import LABELS
 
 MAX_ROWS = 5000
@@ -25,21 +25,29 @@ THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
 COLUMNS = (
     ("title_th", "ชื่อกิจกรรม (ภาษาไทย)", "Title in Thai"),
     ("title_en", "ชื่อกิจกรรม (ภาษาอังกฤษ) ต้องมีอย่างน้อยหนึ่งภาษา", "Title in English (at least one of the two titles)"),
-    ("kind", "ประเภท: workshop, talk, forum, performance, exhibition, activity (หรือ เวิร์กช็อป, บรรยาย, เสวนา, การแสดง, นิทรรศการ, กิจกรรม)", "Kind: workshop, talk, forum, performance, exhibition, activity"),
-    ("day", "วันที่ เช่น 2023-08-22 หรือ 22/08/2566", "Day, e.g. 2023-08-22 or 22/08/2566 (Buddhist Era)"),
+    # The Thai notes offer the Thai words (the import reads them, and the template's lists accept them).
+    ("kind", "ประเภท: เวิร์กช็อป, บรรยาย, เสวนา, การแสดง, นิทรรศการ, กิจกรรม", "Kind: workshop, talk, forum, performance, exhibition, activity"),
+    ("day", "วันที่ เช่น 22/08/2570 (ปีพุทธศักราช)", "Day, e.g. 2027-08-22 or 22/08/2570 (Buddhist Era)"),
     ("start", "เวลาเริ่ม เช่น 09:30", "Start time, e.g. 09:30"),
     ("end", "เวลาจบ เช่น 11:00", "End time, e.g. 11:00"),
     ("venue", "เวที ห้อง หรือโซน (ชื่อไทยหรืออังกฤษ)", "Stage, room or zone (Thai or English name)"),
-    ("venue_kind", "ถ้าเป็นสถานที่ใหม่: stage/เวที, room/ห้อง, zone/โซน (ระบบจะสร้างให้)", "For a new venue: stage, room or zone (it is created)"),
+    ("venue_kind", "ถ้าเป็นสถานที่ใหม่: เวที, ห้อง หรือ โซน (ระบบจะสร้างให้)", "For a new venue: stage, room or zone (it is created)"),
     ("capacity", "จำนวนที่นั่ง (เว้นว่าง = เข้าร่วมได้ไม่ต้องจอง)", "Seats (empty: open to all, no booking)"),
-    ("themes", "ประเด็น คั่นด้วยจุลภาค: inclusive-education, family-community, workplace, learning-technologies, quality-learning, lifelong-culture", "Themes, comma-separated (UNESCO's six features)"),
-    ("age_groups", "กลุ่มวัย คั่นด้วยจุลภาค: child/เด็ก, teen/วัยรุ่น, adult/ผู้ใหญ่, senior/ผู้สูงวัย", "Age groups, comma-separated: child, teen, adult, senior"),
+    ("themes", "ประเด็น คั่นด้วยจุลภาค: การศึกษาที่ทั่วถึง, การเรียนรู้ในครอบครัวและชุมชน, การเรียนรู้เพื่อการทำงาน, เทคโนโลยีการเรียนรู้, การเรียนรู้ที่มีคุณภาพ, วัฒนธรรมการเรียนรู้ตลอดชีวิต", "Themes, comma-separated (UNESCO's six features): inclusive-education, family-community, workplace, learning-technologies, quality-learning, lifelong-culture"),
+    ("age_groups", "กลุ่มวัย คั่นด้วยจุลภาค: เด็ก, วัยรุ่น, ผู้ใหญ่, ผู้สูงวัย", "Age groups, comma-separated: child, teen, adult, senior"),
     ("hosts", "วิทยากร/ผู้ดำเนินกิจกรรม คั่นด้วยจุลภาค", "Hosts or speakers, comma-separated"),
-    ("language", "ภาษา: th/ไทย, en/อังกฤษ, th-en/ไทย-อังกฤษ", "Language: th, en or th-en"),
+    ("language", "ภาษา: ไทย, อังกฤษ หรือ ไทย-อังกฤษ", "Language: th, en or th-en"),
     ("description_th", "รายละเอียด (ภาษาไทย)", "Description in Thai"),
     ("description_en", "รายละเอียด (ภาษาอังกฤษ)", "Description in English"),
 )
 COLUMN_NAMES = tuple(name for name, _, _ in COLUMNS)
+
+
+def column_label(name):
+    """A column as a message parameter: its Thai header for a Thai reader, its name (the template's header) in English."""
+    aliases = HEADER_ALIASES.get(name, ())
+    thai = next((alias for alias in aliases if not alias.isascii()), None)
+    return {"th": thai or name, "en": name}
 REQUIRED_COLUMNS = ("kind", "day", "start", "end")
 
 HEADER_ALIASES = {
@@ -190,9 +198,9 @@ def parse_count(value):
 def read_table(filename, content):
     """[(row number, {column: raw value})] for every non-empty data row, and the ignored headers."""
     if not content:
-        raise Invalid("file", "The file is empty.", code="empty_file")
+        raise Invalid("file", N_("The file is empty."), code="empty_file")
     if content[:4] == b"\xd0\xcf\x11\xe0":
-        raise Invalid("file", "Old .xls files are not read: save as .xlsx or CSV.", code="bad_file")
+        raise Invalid("file", N_("Old .xls files are not read: save as .xlsx or CSV."), code="bad_file")
     if content[:4] == b"PK\x03\x04" or (filename or "").lower().endswith(".xlsx"):
         raw_rows = _xlsx_rows(content)
     else:
@@ -204,7 +212,7 @@ def read_table(filename, content):
         header_row = (number, cells)
         break
     if header_row is None:
-        raise Invalid("file", "The file has no header row.", code="missing_columns")
+        raise Invalid("file", N_("The file has no header row."), code="missing_columns")
     header_number, header_cells = header_row
     columns, ignored, seen = {}, [], set()
     for index, header in enumerate(header_cells):
@@ -214,7 +222,8 @@ def read_table(filename, content):
                 ignored.append(str(header))
             continue
         if name in seen:
-            raise Invalid("file", f"Two columns mean {name}: keep one.", code="duplicate_column")
+            raise Invalid("file", N_("Two columns mean %(name)s: keep one."),
+                          params={"name": column_label(name)}, code="duplicate_column")
         seen.add(name)
         columns[index] = name
     missing = [name for name in REQUIRED_COLUMNS if name not in seen]
@@ -222,7 +231,8 @@ def read_table(filename, content):
         missing.insert(0, "title_th")
     if missing:
         raise Invalid(
-            "file", f"Missing columns: {', '.join(missing)}. Download the template for the headers.", code="missing_columns",
+            "file", N_("Missing columns: %(names)s. Download the template for the headers."),
+            params={"names": [column_label(name) for name in missing]}, code="missing_columns",
             missing=missing,
         )
     rows = []
@@ -230,7 +240,7 @@ def read_table(filename, content):
         if number <= header_number or _is_blank(cells) or _is_comment(cells):
             continue
         if len(rows) >= MAX_ROWS:
-            raise Invalid("file", f"At most {MAX_ROWS} rows in one import.", code="too_many_rows")
+            raise Invalid("file", N_("At most %(n)s rows in one import."), params={"n": MAX_ROWS}, code="too_many_rows")
         rows.append((number, {name: cells[index] if index < len(cells) else None for index, name in columns.items()}))
     return rows, ignored
 
@@ -252,7 +262,7 @@ def _csv_rows(content):
         except UnicodeDecodeError:
             continue
     else:
-        raise Invalid("file", "Not a CSV in UTF-8 or Thai Windows encoding, nor an XLSX file.", code="bad_file")
+        raise Invalid("file", N_("Not a CSV in UTF-8 or Thai Windows encoding, nor an XLSX file."), code="bad_file")
     # The header line decides the delimiter: Excel writes ';' in some locales, tabs come from copy-paste.
     header = next((line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")), "")
     delimiter = max(",;\t", key=header.count) if header else ","
@@ -260,14 +270,14 @@ def _csv_rows(content):
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
         return [(number, row) for number, row in enumerate(reader, start=1)]
     except csv.Error as error:
-        raise Invalid("file", f"The CSV cannot be read: {error}.", code="bad_file") from None
+        raise Invalid("file", N_("The CSV cannot be read: %(reason)s."), params={"reason": str(error)}, code="bad_file") from None
 
 
 def _xlsx_rows(content):
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError):
-        raise Invalid("file", "The XLSX file cannot be opened.", code="bad_file") from None
+        raise Invalid("file", N_("The XLSX file cannot be opened."), code="bad_file") from None
     try:
         sheet = workbook.worksheets[0]
         rows = []
@@ -277,6 +287,6 @@ def _xlsx_rows(content):
                 break
         return rows
     except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, IndexError, AttributeError):
-        raise Invalid("file", "The XLSX file cannot be read.", code="bad_file") from None
+        raise Invalid("file", N_("The XLSX file cannot be read."), code="bad_file") from None
     finally:
         workbook.close()

@@ -10,6 +10,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from events.importing.spreadsheets import COLUMNS
 from events.vocabulary import LANGUAGES, SESSION_KINDS, VENUE_KINDS
 
+# The Thai words the read-me sheet offers beside each word (events/importing/spreadsheets.py reads them all).
+THAI_WORDS = {
+    "kind": ("เวิร์กช็อป", "บรรยาย", "เสวนา", "การแสดง", "นิทรรศการ", "กิจกรรม"),
+    "language": ("ไทย", "อังกฤษ", "ไทย-อังกฤษ"),
+    "venue_kind": ("เวที", "ห้อง", "โซน"),
+}
+
 CSV_TEMPLATE = Path(__file__).resolve().parent / "data" / "programme-template.csv"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -33,7 +40,9 @@ def template_xlsx():
     sheet.freeze_panes = "A2"
     letters = {name: sheet.cell(row=1, column=index).column_letter for index, (name, _, _) in enumerate(COLUMNS, start=1)}
     for column, words in (("kind", SESSION_KINDS), ("language", LANGUAGES), ("venue_kind", VENUE_KINDS)):
-        validation = DataValidation(type="list", formula1='"' + ",".join(words) + '"', allow_blank=True)
+        validation = DataValidation(
+            type="list", formula1='"' + ",".join(words + THAI_WORDS[column]) + '"', allow_blank=True
+        )
         validation.add(f"{letters[column]}2:{letters[column]}2000")
         sheet.add_data_validation(validation)
     for column in ("day", "start", "end"):

@@ -3,7 +3,8 @@ from babel.dates import format_date
 
 from app.blueprints import pages_blueprint
 from app.i18n import current_locale
-from events.console_messages import translate_message
+from app.errors import param_text
+from events.importing.spreadsheets import column_label
 from events.pages import console, importing, public
 from events.programme_page import host_names, seat_state
 from events.vocabulary import AGE_GROUPS, SESSION_KINDS, THEMES, label
@@ -27,7 +28,7 @@ def vocabulary():
         "weekday": lambda day: format_date(day, "EEEE", locale=locale),
         "seat_state": seat_state,
         "host_names": host_names,
-        "service_message": translate_message,
+        "column_name": lambda field: param_text(column_label(field), locale),
         "SESSION_KINDS": SESSION_KINDS,
         "THEMES": THEMES,
         "AGE_GROUPS": AGE_GROUPS,

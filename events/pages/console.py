@@ -12,11 +12,10 @@ from wtforms import SelectChoice
 
 from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from app.i18n import local
 from events import services
 from events import validation as check
-from events.console_messages import translate
 from events.forms import BoothForm, ConfirmForm, FestivalForm, SessionForm, StatusForm, VenueForm
 from events.models import Booth, City, ProgrammeSession, Venue
 from events.programme_page import host_names
@@ -42,7 +41,7 @@ def refuse(form, error):
     if error.status in (401, 403, 404) and not error.field:
         raise error
     db.session.rollback()
-    form.add_error(error.field, translate(error))
+    form.add_error(error.field, localized(error))
 
 
 def _done(message, endpoint, **values):

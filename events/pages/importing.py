@@ -11,9 +11,8 @@ from flask_babel import gettext as _
 
 from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from events.importing import programme as programme_import
-from events.console_messages import translate
 from events.pages.console import console_festival_for
 from events.forms import ImportForm
 from events.importing.spreadsheets import COLUMNS
@@ -26,7 +25,8 @@ def _refusal(error, dry_run):
     return {
         "ok": False,
         "dry_run": dry_run,
-        "message": translate(error),
+        "message": localized(error),
+        "summary": localized(error),
         "errors": error.details.get("errors", []),
         "total_rows": 0,
     }

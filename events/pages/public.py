@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from app.auth import current_principal, public
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import now_utc
-from app.i18n import current_locale, today_in
+from app.i18n import current_locale, pick, today_in
 from events import services
 from events.programme_page import by_stage, by_time, parse_choice, split_festivals
 
@@ -68,6 +68,7 @@ def _programme_page(festival, user, now):
         booths=list(festival.booths),
         may_edit=user is not None and user.role in ("organiser", "admin") and user.may_act_in(festival.city_id),
         feed_host=request.host,
+        venue_feeds=[(pick(venue, "name"), f"/festivals/{festival.slug}/venues/{venue.id}/programme.ics") for venue in venues],
         now=now,
         T=card_words(),
         over=festival.ends_on < today,

@@ -84,7 +84,7 @@
           return;
         }
         setBusy(false);
-        if (answer.body.html) { show(answer.body.html); } else { failed(answer.body.message || String(answer.status)); }
+        if (answer.body.html) { show(answer.body.html); } else { failed(answer.body.summary || answer.body.localized_message || answer.body.message || String(answer.status)); }
       })
       .catch(function () {
         setBusy(false);

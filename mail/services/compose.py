@@ -76,7 +76,11 @@ def compose(*, message_id, to_name, to_email, subject, text, html, inline=(), at
                 image.data, "image", image.subtype, cid=f"<{image.cid}>", filename=image.filename, disposition="inline"
             )
     for attachment in attachments:
+        # As bytes (base64), so that the lines reach the calendar app as written: RFC 5545 asks for CRLF,
+        # and a text part would be re-wrapped with the mail's own line endings.
+        text = attachment.text.replace("\r\n", "\n").replace("\n", "\r\n")
         message.add_attachment(
-            attachment.text, subtype=attachment.subtype, filename=attachment.filename, params=attachment.params
+            text.encode("utf-8"), maintype="text", subtype=attachment.subtype, filename=attachment.filename,
+            params={**attachment.params, "charset": "utf-8"},
         )
     return message

@@ -82,10 +82,8 @@ def _dates(festival, locale):
 
 def confirmation(pass_, locale):
     festival = pass_.festival
-    code = pass_codes.issue(pass_)
-    image = Inline(qr_image.png(code, box_size=6), "png", "pass-qr.png", cid=new_cid("qr"))
+    image, agenda, code = _pass_parts(pass_)
     bookings = [b for b in pass_.bookings if b.status in (CONFIRMED, WAITLISTED)]
-    ics = store.agenda_body(pass_, with_festival=True).decode()
     context = _base(
         pass_,
         locale,
@@ -100,7 +98,7 @@ def confirmation(pass_, locale):
         template="confirmation",
         context=context,
         inline=[image],
-        attachments=[Attachment(ics, "calendar", "agenda.ics", {"method": "PUBLISH"})],
+        attachments=[agenda],
     )
 
 
@@ -132,9 +130,24 @@ def pass_cancelled(pass_, locale):
     return Letter(_("Your pass is cancelled: %(festival)s", festival=context["festival_name"]), "notice", context)
 
 
-def _booking_letter(booking, locale, subject, heading, paragraphs, **extra):
+def _pass_parts(pass_):
+    """The pass's QR code (inline image) and the visitor's agenda as it stands now (agenda.ics)."""
+    code = pass_codes.issue(pass_)
+    image = Inline(qr_image.png(code, box_size=6), "png", "pass-qr.png", cid=new_cid("qr"))
+    ics = store.agenda_body(pass_, with_festival=True).decode()
+    return image, Attachment(ics, "calendar", "agenda.ics", {"method": "PUBLISH"}), code
+
+
+def _booking_letter(booking, locale, subject, heading, paragraphs, with_pass=False, **extra):
+    """A notice about one booking; with_pass: a seat is (still) the visitor's, so the mail carries
+    what they need at the door (the QR code) and their updated agenda."""
     pass_ = booking.pass_
     session = booking.session
+    inline, attachments = [], []
+    if with_pass:
+        image, agenda, _code = _pass_parts(pass_)
+        inline, attachments = [image], [agenda]
+        extra["qr_cid"] = image.cid
     context = _base(
         pass_,
         locale,
@@ -144,7 +157,7 @@ def _booking_letter(booking, locale, subject, heading, paragraphs, **extra):
         action=(_("Open my pass"), manage_url(pass_)),
         **extra,
     )
-    return Letter(subject, "notice", context)
+    return Letter(subject, "notice", context, inline=inline, attachments=attachments)
 
 
 def booking_confirmed(booking, locale):
@@ -155,6 +168,7 @@ def booking_confirmed(booking, locale):
         _("Booked: %(title)s", title=title),
         _("Your seat is booked"),
         [_("Show the QR code of your pass at the door. The session is in your calendar feed too.")],
+        with_pass=True,
     )
 
 
@@ -180,6 +194,7 @@ def booking_promoted(booking, locale):
         _("A seat is yours: %(title)s", title=title),
         _("Good news: a seat freed up and it is yours"),
         [_("You were on the waitlist; your booking is now confirmed. If you cannot come, please cancel it so that the next person can.")],
+        with_pass=True,
     )
 
 
@@ -209,6 +224,7 @@ def session_moved(booking, locale, changes, previous_venue):
         _("A session you booked has changed"),
         [_("Your booking still stands. Here is the new time and place.")],
         previous=previous,
+        with_pass=booking.status == CONFIRMED,
     )
 
 

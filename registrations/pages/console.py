@@ -10,12 +10,11 @@ from flask_babel import gettext as _
 from app.auth import current_principal, organiser_page
 from app.database import db
 from app.downloads import download
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from app.i18n import local
 from events import services as events_services
 from events.models import ProgrammeSession
 from registrations import services as svc
-from registrations.page_messages import explain
 from registrations.services.locks import MAX_ID
 
 
@@ -77,7 +76,7 @@ def _apply(change, done):
         result = change()
     except DomainError as error:
         db.session.rollback()
-        flash(explain(error), "error")
+        flash(localized(error), "error")
         return None
     db.session.commit()
     flash(done, "success")

@@ -11,13 +11,13 @@ from flask_babel import gettext as _
 
 from app.auth import public, visitor
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound, localized
 from app.i18n import current_locale, local
 from app.limits import actor, by_address
 from registrations import consent, pass_codes, qr_image
 from registrations import services as svc
 from registrations.models import CANCELLED, CONFIRMED
-from registrations.page_messages import explain, field_messages
+from registrations.page_messages import field_messages
 from registrations.rate_limits import booking_limited, sign_up_limited
 from registrations.schemas import SignUpIn
 from registrations.services.passes import MAX_PARTY_MEMBERS, bookings_of, published_festival
@@ -67,7 +67,7 @@ def signup(slug):
             db.session.rollback()
             if not error.field:
                 raise
-            errors = {error.field.split(".")[0]: field_messages().get(error.field.split(".")[0], explain(error))}
+            errors = {error.field.split(".")[0]: field_messages().get(error.field.split(".")[0], localized(error))}
         else:
             db.session.commit()
             if not result.created:
@@ -132,12 +132,17 @@ def pass_qr(token):
 
 @visitor
 def cancel_booking(token, booking_id):
+    """GET asks first (what cancelling does, and that it is final); POST cancels."""
     pass_ = svc.pass_for_manage_token(token)
+    if request.method == "GET":
+        booking = svc.booking_of_pass(pass_.id, booking_id)
+        return render_template("registrations/cancel_booking.html", pass_=pass_, festival=pass_.festival,
+                               booking=booking, session=booking.session)
     try:
         svc.cancel_booking(pass_.id, booking_id)
     except DomainError as error:
         db.session.rollback()
-        flash(explain(error), "error")
+        flash(localized(error), "error")
     else:
         db.session.commit()
         flash(_("Booking cancelled. Your seats went to the next people waiting."), "success")
@@ -197,7 +202,7 @@ def book_session(session_id):
             booking = svc.book(pass_.id, session.id, _seats(request.form.get("seats")))
         except DomainError as exc:
             db.session.rollback()
-            error, status = explain(exc), exc.status
+            error, status = localized(exc), exc.status
             if exc.code == "not_found":
                 error = _("We do not know this pass link. Paste the link from your pass page or its email.")
         else:
@@ -221,6 +226,6 @@ def register(bp):
     bp.add_url_rule("/passes/<token>", "pass_page", pass_page)
     bp.add_url_rule("/passes/<token>/qr.png", "pass_qr", pass_qr)
     bp.add_url_rule("/passes/<token>/bookings/<int:booking_id>/cancel", "cancel_booking", cancel_booking,
-                    methods=["POST"])
+                    methods=["GET", "POST"])
     bp.add_url_rule("/passes/<token>/cancel", "cancel_pass", cancel_pass, methods=["GET", "POST"])
     bp.add_url_rule("/sessions/<int:session_id>/book", "book_session", book_session, methods=["GET", "POST"])

@@ -6,6 +6,7 @@ Plain values in; they flush and emit outbox messages; the caller commits.
 from registrations.services.attendees import festival_attendees_csv, session_attendees_csv
 from registrations.services.bookings import (
     book,
+    booking_of_pass,
     cancel_booking,
     cancel_booking_by_organiser,
     cancel_session_bookings,

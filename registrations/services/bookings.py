@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.database import db, now_utc
-from app.errors import DomainError, Invalid, NotFound
+from app.errors import DomainError, Invalid, NotFound, N_
 from app.outbox import emit
 from events.models import ProgrammeSession
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
@@ -105,7 +105,7 @@ def find_session(session_id):
     """A programme session by id (no lock); 404 `not_found` otherwise."""
     session = db.session.get(ProgrammeSession, session_id) if 0 < session_id <= MAX_ID else None
     if session is None:
-        raise NotFound("session", "No such session.")
+        raise NotFound("session", N_("No such session."))
     return session
 
 
@@ -130,20 +130,22 @@ def _has_started(session, now):
 def _ensure_bookable(pass_, session, now, field="session_id"):
     """The rules a session must meet to take this pass's booking (409/422 with a code)."""
     if session.festival_id != pass_.festival_id:
-        raise Invalid(field, "This session belongs to another festival.", code="wrong_festival")
+        raise Invalid(field, N_("This session belongs to another festival."), code="wrong_festival")
     if session.capacity is None:
         raise DomainError(
-            "no_booking_needed", "This session is open to all: no booking is needed.", field=field, status=409
+            "no_booking_needed", N_("This session is open to all: just come along, no booking is needed."), field=field, status=409
         )
     if session.status == SESSION_CANCELLED or _has_started(session, now):
-        raise DomainError("closed", "This session has started or is cancelled: it takes no bookings.", status=409)
+        raise DomainError("closed", N_("This session has started or is cancelled: it takes no more bookings."), status=409)
 
 
 def _ensure_no_clash(pass_id, session, exclude_booking_id=None):
     other = clashing_session_id(pass_id, session, exclude_booking_id)
     if other is not None:
+        titles = db.session.get(ProgrammeSession, other)
         raise DomainError(
-            "clash", "You hold a seat in another session at the same time.", status=409, session_id=other
+            "clash", N_("You already hold a seat in “%(title)s” at the same time."), status=409, session_id=other,
+            params={"title": {"th": titles.title_th, "en": titles.title_en} if titles is not None else ""},
         )
 
 
@@ -233,7 +235,7 @@ def book(pass_id, session_id, seats=None, now=None):
     """Book seats in a session for a pass: confirmed if they fit, else waitlisted."""
     pass_ = lock_pass(pass_id)
     if not pass_.is_active:
-        raise DomainError("pass_cancelled", "This pass is cancelled.", status=409)
+        raise DomainError("pass_cancelled", N_("This pass is cancelled."), status=409)
     # What concerns only this pass is checked under the pass's lock; the session's lock
     # is taken last and held for as short a time as possible.
     session = find_session(session_id)
@@ -241,11 +243,12 @@ def book(pass_id, session_id, seats=None, now=None):
     party_size = pass_.party_size
     seats = party_size if seats is None else seats
     if not 1 <= seats <= party_size:
-        raise Invalid("seats", f"Seats must be between 1 and your party's size ({party_size}).", code="invalid_seats")
+        raise Invalid("seats", N_("Seats must be between 1 and your party's size (%(n)s)."),
+                      params={"n": party_size}, code="invalid_seats")
     existing = live_booking(pass_.id, session.id)
     if existing is not None:
         raise DomainError(
-            "already_booked", "This pass has booked this session already.", status=409, booking_id=existing.id
+            "already_booked", N_("You have booked this session already."), status=409, booking_id=existing.id
         )
     _ensure_no_clash(pass_.id, session)
     session = lock_session(session_id)
@@ -254,7 +257,7 @@ def book(pass_id, session_id, seats=None, now=None):
     if seats > session.capacity:
         # It could never be seated: better to say so than to wait for ever.
         raise DomainError(
-            "exceeds_capacity", f"This session has {session.capacity} seats in all: book fewer seats.",
+            "exceeds_capacity", N_("This session has %(n)s seats in all: book fewer seats."), params={"n": session.capacity},
             field="seats", status=409, capacity=session.capacity,
         )
     # Seats freed where no promotion has run yet (a capacity raised in the programme is
@@ -271,19 +274,25 @@ def book(pass_id, session_id, seats=None, now=None):
     return booking
 
 
+def booking_of_pass(pass_id, booking_id):
+    """One of this pass's bookings, or 404 (another pass's booking is not found either)."""
+    booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_ID else None
+    if booking is None or booking.pass_id != pass_id:
+        raise NotFound("booking", N_("This pass has no such booking."))
+    return booking
+
+
 def cancel_booking(pass_id, booking_id, now=None):
     """A visitor cancels one of their bookings; freed seats go to the waitlist at once."""
     lock_pass(pass_id)
-    booking = db.session.get(Booking, booking_id) if 0 < booking_id <= MAX_ID else None
-    if booking is None or booking.pass_id != pass_id:
-        raise NotFound("booking", "This pass has no such booking.")
+    booking = booking_of_pass(pass_id, booking_id)
     session = lock_session(booking.session_id)
     booking = fresh_booking(booking_id)
     now = now or now_utc()
     if booking.status == CANCELLED:
         return booking  # cancelling twice changes nothing
     if _has_started(session, now) and session.status != SESSION_CANCELLED:
-        raise DomainError("closed", "This session has started: its booking can no longer be cancelled.", status=409)
+        raise DomainError("closed", N_("This session has started: its booking can no longer be cancelled."), status=409)
     cancel_locked(booking, session, BY_VISITOR, now)
     promote_waitlist(session, now)
     return booking
@@ -298,7 +307,7 @@ def _booking_under_locks(booking_id, extra_session_ids=()):
     if 0 < booking_id <= MAX_ID:
         pass_id = db.session.scalar(sa.select(Booking.pass_id).where(Booking.id == booking_id))
     if pass_id is None:
-        raise NotFound("booking", "No such booking.")
+        raise NotFound("booking", N_("No such booking."))
     pass_ = lock_pass(pass_id)
     session_id = db.session.scalar(sa.select(Booking.session_id).where(Booking.id == booking_id))
     sessions = lock_sessions([session_id, *extra_session_ids])
@@ -322,20 +331,20 @@ def move_booking(booking_id, session_id, now=None):
     pass_, booking, sessions = _booking_under_locks(booking_id, [session_id])
     now = now or now_utc()
     if booking.status == CANCELLED:
-        raise DomainError("booking_cancelled", "This booking is cancelled.", status=409)
+        raise DomainError("booking_cancelled", N_("This booking is cancelled."), status=409)
     if booking.session_id == session_id:
-        raise Invalid("session_id", "The booking is in this session already.", code="same_session")
+        raise Invalid("session_id", N_("The booking is in this session already."), code="same_session")
     source, target = sessions[booking.session_id], sessions[session_id]
     _ensure_bookable(pass_, target, now)
     existing = live_booking(pass_.id, target.id)
     if existing is not None:
         raise DomainError(
-            "already_booked", "This pass has booked that session already.", status=409, booking_id=existing.id
+            "already_booked", N_("This pass has booked that session already."), status=409, booking_id=existing.id
         )
     _ensure_no_clash(pass_.id, target, exclude_booking_id=booking.id)
     if booking.seats > _seats_free(target):
         raise DomainError(
-            "full", "That session has not enough free seats.", status=409, seats_left=max(0, _seats_free(target))
+            "full", N_("That session has not enough free seats."), status=409, seats_left=max(0, _seats_free(target))
         )
     _release(booking, source)
     booking.session = target
@@ -352,7 +361,7 @@ def set_capacity(session_id, capacity, now=None):
     lowering below the confirmed seats keeps every confirmation and takes no new ones."""
     now = now or now_utc()
     if capacity is None or capacity < 0:
-        raise Invalid("capacity", "Capacity must be 0 or more.")
+        raise Invalid("capacity", N_("Capacity must be 0 or more."))
     session = lock_session(session_id, field=None)
     session.capacity = capacity
     db.session.flush()

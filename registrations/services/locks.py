@@ -17,7 +17,7 @@ wait on each other in a circle.
 import sqlalchemy as sa
 
 from app.database import db
-from app.errors import NotFound
+from app.errors import NotFound, N_
 from events.models import ProgrammeSession
 from registrations.models import Booking, Pass
 
@@ -43,7 +43,7 @@ def lock_pass(pass_id):
     """Lock the pass and load it fresh; 404 when it does not exist."""
     pass_ = _lock_row(Pass, pass_id, {"status": Pass.status})
     if pass_ is None:
-        raise NotFound("pass", "No such pass.")
+        raise NotFound("pass", N_("No such pass."))
     return pass_
 
 
@@ -53,7 +53,7 @@ def lock_session(session_id, field="session_id"):
     noop = {"seats_confirmed": ProgrammeSession.seats_confirmed, "updated_at": ProgrammeSession.updated_at}
     session = _lock_row(ProgrammeSession, session_id, noop)
     if session is None:
-        raise NotFound("session", "No such session.", field=field)
+        raise NotFound("session", N_("No such session."), field=field)
     return session
 
 

@@ -8,11 +8,11 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.database import db, now_utc
-from app.errors import Invalid, NotFound
+from app.errors import Invalid, NotFound, N_
 from app.i18n import LOCALES
 from app.outbox import emit
 from events.services import festival_with_slug
-from events.vocabulary import AGE_GROUPS
+from events.vocabulary import AGE_GROUPS, labels
 from registrations import consent as consent_texts
 from registrations import pass_codes
 from registrations.models import CANCELLED, PASS_CANCELLED, Booking, PartyMember, Pass
@@ -44,17 +44,17 @@ def normalise_email(email):
 def published_festival(slug):
     festival = festival_with_slug(slug)
     if festival is None or not festival.is_published:
-        raise NotFound("festival", "No published festival with this address.")
+        raise NotFound("festival", N_("No published festival with this address."))
     return festival
 
 
 def _check_person(name, age_group, field):
     if not (name or "").strip():
-        raise Invalid(f"{field}name" if field else "name", "Give a name.", code="required")
+        raise Invalid(f"{field}name" if field else "name", N_("Give a name."), code="required")
     if age_group not in AGE_GROUPS:
         raise Invalid(
             f"{field}age_group" if field else "age_group",
-            f"Age group must be one of: {', '.join(AGE_GROUPS)}.",
+            N_("Age group must be one of: %(words)s."), params={"words": labels(AGE_GROUPS)},
             code="invalid_choice",
         )
 
@@ -62,15 +62,15 @@ def _check_person(name, age_group, field):
 def _check_sign_up(name, age_group, party, consent, locale, consent_version):
     _check_person(name, age_group, "")
     if len(party) > MAX_PARTY_MEMBERS:
-        raise Invalid("party", f"A pass takes at most {MAX_PARTY_MEMBERS} family members.", code="too_many")
+        raise Invalid("party", N_("A pass takes at most %(n)s family members."), params={"n": MAX_PARTY_MEMBERS}, code="too_many")
     for index, member in enumerate(party):
         _check_person(member.get("name"), member.get("age_group"), f"party.{index}.")
     if consent is not True:
-        raise Invalid("consent", "Please agree to the consent text to get a pass.", code="consent_required")
+        raise Invalid("consent", N_("Please agree to the consent text to get a pass."), code="consent_required")
     if locale not in LOCALES:
-        raise Invalid("locale", "Language must be th or en.", code="invalid_choice")
+        raise Invalid("locale", N_("Language must be th or en."), code="invalid_choice")
     if not consent_texts.is_known(consent_version):
-        raise Invalid("consent_version", "Unknown consent text version.", code="invalid_choice")
+        raise Invalid("consent_version", N_("Unknown consent text version."), code="invalid_choice")
 
 
 def _existing(festival_id, email):
@@ -135,10 +135,10 @@ def sign_up(festival_slug, *, name, email, age_group, consent, phone="", party=(
 
 def _by_token(column, token):
     if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise NotFound("pass", "No such pass.")
+        raise NotFound("pass", N_("No such pass."))
     pass_ = db.session.scalar(sa.select(Pass).where(column == token_hash(token)))
     if pass_ is None:
-        raise NotFound("pass", "No such pass.")
+        raise NotFound("pass", N_("No such pass."))
     return pass_
 
 

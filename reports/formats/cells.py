@@ -2,7 +2,7 @@
 from datetime import date
 
 from app.i18n import short_date
-from reports.tables import DATE, HOUR, INT, PCT, STAMP, WORD
+from reports.tables import DATE, HOUR, INT, PCT, STAMP, WORD, WORDS
 
 
 # A cell a spreadsheet would run as a formula (OWASP "CSV injection"): names come from organisers.
@@ -46,6 +46,8 @@ def display(table, value, kind, locale):
         return integer(value)
     if kind == WORD:
         return table.label(value, locale)
+    if kind == WORDS:
+        return table.labels_of(value, locale)
     if kind == HOUR:
         return f"{value:02d}:00"
     if kind == DATE:

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import date_range, long_date
-from reports.tables import DATE, HOUR, INT, PCT, STAMP, TIME, WORD
+from reports.tables import DATE, HOUR, INT, PCT, STAMP, TIME, WORD, WORDS
 
 SHEETS = {
     "summary": _l("Summary"),
@@ -65,6 +65,8 @@ def _write_cell(sheet, row, col, value, kind, table, locale, styles):
         sheet.write_blank(row, col, None, styles.for_kind(kind))
     elif kind == WORD:
         sheet.write_string(row, col, table.label(value, locale), styles.text)
+    elif kind == WORDS:
+        sheet.write_string(row, col, table.labels_of(value, locale), styles.wrap)
     elif kind in (INT, PCT, HOUR):
         sheet.write_number(row, col, value, styles.for_kind(kind))
     elif kind == DATE:

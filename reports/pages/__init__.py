@@ -6,7 +6,7 @@ from flask_login import login_required
 from app.auth import current_principal, require_roles
 from app.blueprints import pages_blueprint
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, localized
 from events.vocabulary import AGE_GROUPS, label
 from reports import services
 from reports.models import FORMATS, LOCALES
@@ -61,7 +61,7 @@ def request_report(slug):
         report = services.request_report(festival_, user, formats=formats, locale=locale)
     except DomainError as error:
         db.session.rollback()
-        flash(_("Choose at least one format.") if error.field == "formats" else error.message, "error")
+        flash(_("Choose at least one format.") if error.field == "formats" else localized(error), "error")
         return _festival_page(festival_, 422, {"formats": formats, "locale": locale})
     db.session.commit()
     flash(_("Report no. %(id)s is being compiled. This page shows its progress.", id=report.id))

@@ -10,7 +10,7 @@ from events.vocabulary import SESSION_KINDS, THEMES
 from registrations.models import CONFIRMED, WAITLISTED, Booking
 from reports.dialect import json_elements
 from reports.queries.entries import admitted_scans
-from reports.tables import INT, PCT, STAMP, TEXT, WORD, Column, Table, in_order, rate
+from reports.tables import INT, PCT, STAMP, TEXT, WORD, WORDS, Column, Table, in_order, rate
 
 CANCELLED = "cancelled"
 
@@ -100,8 +100,8 @@ SESSION_COLUMNS = (
     Column("title_th", _l("Title (Thai)"), TEXT, 40),
     Column("title_en", _l("Title (English)"), TEXT, 36),
     Column("kind", _l("Kind"), WORD, 14),
-    Column("themes", _l("Themes"), TEXT, 30),
-    Column("status", _l("Status"), TEXT, 11),
+    Column("themes", _l("Themes"), WORDS, 30),
+    Column("status", _l("Status"), WORD, 11),
     Column("capacity", _l("Capacity")),
     *SEAT_COLUMNS,
 )
@@ -129,7 +129,9 @@ def sessions(scope, stats):
                 None if row.status == CANCELLED else rate(int(row.no_show_seats), int(row.booked)),
             )
         )
-    return Table("sessions", _l("Sessions"), SESSION_COLUMNS, rows)
+    # A session's status, not a scan's ("cancelled" there means a pass).
+    statuses = {"scheduled": _l("Scheduled"), "cancelled": _l("Cancelled")}
+    return Table("sessions", _l("Sessions"), SESSION_COLUMNS, rows, labels=statuses)
 
 
 def _totals(found, vocabulary):

@@ -194,3 +194,32 @@ def test_the_poster_visit_page_is_served_without_inline_scripts(app, client, wor
     assert 'data-festival="learning-city-days"' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html)
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_booth_number_is_legible_on_the_printed_poster(client, world, tmp_path):
+    """Rendered and rasterised as printed: the booth number sits in a block of ink (white figures on it) inside
+    the orange badge, at least 10 mm tall, readable from two metres; no orange-on-orange."""
+    pdf = client.get(f"/api/v1/checkpoints/{world.booth_checkpoint_id}/poster", headers=world.organiser).data
+    assert "A1" in pdf_text(pdf, tmp_path)  # writes poster.pdf; skips (fails under CI) without poppler-utils
+    dpi = 100
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-singlefile", str(tmp_path / "poster.pdf"),
+                    str(tmp_path / "booth")], check=True)
+    image = Image.open(tmp_path / "booth.png").convert("RGB")
+    pixels = image.load()
+    width, height = image.size
+
+    def near(colour, target, tolerance=40):
+        return all(abs(a - b) <= tolerance for a, b in zip(colour, target))
+
+    orange, ink = (0xB5, 0x53, 0x1F), (0x1D, 0x23, 0x30)
+    badge = [(x, y) for y in range(0, height // 3) for x in range(0, width, 2) if near(pixels[x, y], orange)]
+    assert badge, "no orange badge found at the top of the poster"
+    left, right = min(x for x, _ in badge), max(x for x, _ in badge)
+    top, bottom = min(y for _, y in badge), max(y for _, y in badge)
+    ink_rows = {y for y in range(top, bottom + 1) for x in range(left, right + 1, 2) if near(pixels[x, y], ink, 20)}
+    # The block of ink behind the number (not thin strokes of text): rows where ink runs wide.
+    tall = max(ink_rows) - min(ink_rows) + 1 if ink_rows else 0
+    assert tall * 25.4 / dpi >= 10, f"the booth number's block is {tall * 25.4 / dpi:.1f} mm tall"
+    white_in_ink = sum(1 for y in ink_rows for x in range(left, right + 1) if near(pixels[x, y], (255, 255, 255), 30))
+    assert white_in_ink > 50  # the figures themselves, white on ink (contrast about 16:1)
+    image.crop((left, top, right + 1, bottom + 1)).save(tmp_path / "badge.png")

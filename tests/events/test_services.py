@@ -115,7 +115,7 @@ def test_lookups_respect_drafts_and_cities(festival):
     session = services.create_session(festival, title_en="A", kind="talk", starts_at=at(5, 9), ends_at=at(5, 10))
     with pytest.raises(NotFound) as hidden:
         services.session_by_id(session.id)
-    assert hidden.value.message == "session not found"
+    assert hidden.value.code == "not_found" and hidden.value.status == 404
 
 
 def test_programme_by_day_takes_a_date_or_an_iso_string(festival):

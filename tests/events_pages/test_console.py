@@ -108,7 +108,15 @@ def test_a_clash_on_a_stage_is_shown_on_the_venue_field(app, organiser_client, p
     })
     assert answer.status_code == 422
     [message] = field_errors(answer.get_data(as_text=True), "venue_id")
-    assert message.startswith(f"The venue is taken by session {programme.weaving}")
+    # The other session by its title in the reader's language, never by an internal id.
+    assert message == "The venue is taken by “Weaving for children” at this time."
+    thai = organiser_client.post(url + "?lang=th", data={
+        "csrf_token": token, "title_th": "จองซ้อน", "kind": "talk", "venue_id": str(programme.main_stage),
+        "day": "2099-08-22", "starts": "10:30", "ends": "11:30", "language": "th",
+    })
+    [message] = field_errors(thai.get_data(as_text=True), "venue_id")
+    assert message == "สถานที่นี้ถูกใช้โดย “เวิร์กช็อปทอผ้าสำหรับเด็ก” ในเวลานี้แล้ว"
+    assert str(programme.weaving) not in message
     assert count(app, ProgrammeSession, title_en="Double booked") == 0
 
 

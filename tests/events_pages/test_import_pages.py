@@ -39,7 +39,9 @@ def error_rows(html):
     body = html[html.index('class="cn-table cn-import-errors"'):]
     return [
         (int(row), field, message)
-        for row, field, message in re.findall(r"<tr><td>(\d+)</td><td><code>([^<]*)</code></td><td>([^<]*)</td></tr>", body)
+        for field, row, _column, message in re.findall(
+            r'<tr data-field="([^"]*)"><td>(\d+)</td><td>([^<]*)</td><td>([^<]*)</td></tr>', body
+        )
     ]
 
 
@@ -72,6 +74,12 @@ def test_a_dry_run_lists_every_bad_row_and_stores_nothing(app, organiser_client,
                                  content_type="multipart/form-data").get_data(as_text=True)
     assert "พบปัญหา" in thai
     assert any(row == 5 and message == "กิจกรรมต้องสิ้นสุดหลังเวลาเริ่ม" for row, _, message in error_rows(thai))
+    # The column by its Thai header, the unknown kind listed by its Thai words: no column key, no code.
+    columns = dict(((int(row), field), column) for field, row, column in
+                   re.findall(r'<tr data-field="([^"]*)"><td>(\d+)</td><td>([^<]*)</td>', thai))
+    assert columns[(4, "day")] == "วันที่" and columns[(3, "kind")] == "ประเภท"
+    [kind_message] = [message for row, field, message in error_rows(thai) if (row, field) == (3, "kind")]
+    assert "เวิร์กช็อป" in kind_message and "workshop" not in kind_message
 
 
 def test_applying_a_file_with_a_bad_row_imports_nothing(app, organiser_client, programme):
@@ -106,6 +114,10 @@ def test_json_dry_run_then_apply_with_the_session_cookie_and_csrf_header(app, or
         titles = set(db.session.scalars(sa.select(ProgrammeSession.title_en).where(ProgrammeSession.festival_id == programme.festival_id)))
         assert {"Bo Sang umbrellas", "Pong lang music"} <= titles
         assert db.session.scalar(sa.select(Venue.kind).where(Venue.name_th == "ห้องเรียนรู้ 1")) == "room"
+        # One name, in the language it is written in: not the Thai name a second time as the English one.
+        assert db.session.scalar(sa.select(Venue.name_en).where(Venue.name_th == "ห้องเรียนรู้ 1")) == ""
+    console = organiser_client.get(f"/organiser/festivals/{programme.slug}?lang=th").get_data(as_text=True)
+    assert "ห้องเรียนรู้ 1</a>" in console and "ห้องเรียนรู้ 1 · ห้องเรียนรู้ 1" not in console
 
     bad = organiser_client.post(url, data={"dry_run": "true", "file": upload("nothing,useful\n1,2\n")},
                                 headers=headers, content_type="multipart/form-data")
@@ -190,3 +202,28 @@ def test_another_citys_organiser_cannot_import_or_watch(app, client, programme, 
     assert client.get(f"/organiser/imports/{job_id}").status_code == 403
     assert client.get(f"/organiser/imports/{job_id}.json").status_code == 403
     assert client.post(f"/organiser/imports/{job_id}/apply", data={"csrf_token": csrf_from(page)}).status_code == 403
+
+
+def test_the_templates_lists_take_the_thai_words_its_read_me_offers(client):
+    """Excel refuses a word its list does not hold: every word the read-me offers for kind, language and
+    venue_kind (Thai included) must be in that column's list, and the import must read each."""
+    from openpyxl import load_workbook
+
+    from events.importing.spreadsheets import COLUMNS, word_for
+    from events.vocabulary import LANGUAGES, SESSION_KINDS, VENUE_KINDS
+
+    book = load_workbook(io.BytesIO(client.get("/api/v1/import-template.xlsx").data))
+    sheet = book["programme"]
+    headers = {cell.value: cell.column_letter for cell in sheet[1]}
+    lists = {}
+    for validation in sheet.data_validations.dataValidation:
+        column = str(validation.sqref).split(":")[0].rstrip("0123456789")
+        lists[column] = validation.formula1.strip('"').split(",")
+    notes = {name: th for name, th, _ in COLUMNS}
+    for column, vocabulary in (("kind", SESSION_KINDS), ("language", LANGUAGES), ("venue_kind", VENUE_KINDS)):
+        offered = re.split(r"[,:]\s*|\s+หรือ\s+", notes[column].split("(")[0])[1:]
+        offered = [word.strip() for word in offered if word.strip()]
+        assert offered, column
+        for word in offered:
+            assert word in lists[headers[column]], f"{column}: the read-me offers {word!r}, the list refuses it"
+            assert word_for(word, vocabulary) is not None, f"{column}: the import cannot read {word!r}"

@@ -72,7 +72,7 @@ def test_admins_see_failed_jobs_with_their_error_and_can_retry_them(app, client,
     text = page.get_data(as_text=True)
     assert f'data-job="{job_id}"' in text
     assert "KeyError" in text and "lacks pass_id" in text
-    assert re.search(r'data-queue="default"><td>default</td><td>0</td><td>0</td><td>\d+</td>\s*<td><span class="badge bad">1</span>', text)
+    assert re.search(r'data-queue="default"><td>Other work</td><td>0</td><td>0</td><td>\d+</td>\s*<td><span class="badge bad">1</span>', text)
 
     refused = client.post(f"/admin/jobs/failed/{DEFAULT}/{job_id}/retry")
     assert refused.status_code == 400  # no CSRF token

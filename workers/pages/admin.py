@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 from rq import Queue, Worker
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
@@ -11,13 +12,15 @@ from rq.registry import FailedJobRegistry
 
 from app import relay
 from app.auth import require_roles
-from app.queues import QUEUES
+from app.queues import DEFAULT, FEEDS, MAIL, QUEUES, REPORTS
 from app.redis_conn import connection
 from mail.services import ledger
 
 bp = Blueprint("admin", __name__, url_prefix="/admin/jobs")
 
 FAILED_SHOWN = 50
+# What each queue does, in the reader's words (its name stays in a data attribute for scripts).
+QUEUE_LABELS = {MAIL: _l("Mail"), FEEDS: _l("Calendar feeds"), REPORTS: _l("Reports"), DEFAULT: _l("Other work")}
 
 
 def error_of(job):
@@ -34,6 +37,7 @@ def queue_figures(conn):
         figures.append(
             {
                 "name": name,
+                "label": QUEUE_LABELS.get(name, name),
                 "queued": queue.count,
                 "started": queue.started_job_registry.count,
                 "scheduled": queue.scheduled_job_registry.count,
@@ -56,6 +60,7 @@ def failed_jobs(conn):
                 {
                     "id": job.id,
                     "queue": name,
+                    "queue_label": QUEUE_LABELS.get(name, name),
                     "func": job.func_name,
                     "description": job.description,
                     "ended_at": job.ended_at,
