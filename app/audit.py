@@ -151,6 +151,12 @@ def record_export(entity, entity_id, city_id, **detail):
     never names). The caller's transaction carries it: the request commits.
     """
     user = g.get("principal") if has_request_context() else None
+    return record("export", entity, entity_id, city_id, user, **detail)
+
+
+def record(action, entity, entity_id, city_id, user, **detail):
+    """An entry the flush listeners cannot write: a download, or a change made by someone who
+    is no organiser (a person accepting an invitation, choosing a new password)."""
     if user is None:
         return None
     entry = AuditEntry(
@@ -158,11 +164,11 @@ def record_export(entity, entity_id, city_id, **detail):
         user_email=user.email,
         role=user.role,
         city_id=city_id,
-        action="export",
+        action=action,
         entity=entity,
         entity_id=entity_id,
         after={key: _plain(value) for key, value in detail.items()},
-        path=request.path[:300],
+        path=request.path[:300] if has_request_context() else "",
     )
     db.session.add(entry)
     return entry

@@ -3,11 +3,11 @@ from functools import wraps
 
 from flask import abort, g, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from app.conditional import no_store
 from app.errors import DomainError, Forbidden
-from app.users import ADMIN, user_for_token
+from app.users import ADMIN, ORGANISER, user_for_token
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
@@ -62,6 +62,11 @@ def require_roles(*roles):
         return wrapped
 
     return decorator
+
+
+def organiser_page(view):
+    """A console page for organisers: signed in (else /login), an organiser or admin (else 403)."""
+    return login_required(require_roles(ORGANISER)(view))
 
 
 # Every view declares who may call it, next to its route: require_roles above, or one of the

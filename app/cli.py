@@ -14,7 +14,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.access import city_of
 from app.database import db
 from app.errors import DomainError
-from app.queues import QUEUES, AppWorker, InProcessAppWorker, make_worker
+from app.queues import GENERAL_QUEUES, QUEUES, WEBHOOKS, AppWorker, InProcessAppWorker, make_worker
 from app.redis_conn import EmbeddedRedis
 from app.users import ROLES, create_user, issue_token
 
@@ -46,7 +46,7 @@ def create_user_command(email, role, city_slug, name, password):
 
 
 @click.command("worker")
-@click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: all queues.")
+@click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: every queue but webhooks, which gets a worker of its own.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--no-fork", is_flag=True, help="Run jobs in the worker process instead of a fork per job (faster, less isolated).")
 @with_appcontext
@@ -57,7 +57,7 @@ def worker_command(queue_names, burst, no_fork):
     while True:
         worker = None
         try:
-            worker = make_worker(app, queue_names or QUEUES, worker_class=worker_class)
+            worker = make_worker(app, queue_names or GENERAL_QUEUES, worker_class=worker_class)
             worker.work(with_scheduler=True, burst=burst)
         except (redis.exceptions.RedisError, OSError) as error:  # Redis away at start, or during its teardown
             click.echo(f"worker stopped: {type(error).__name__}: {error}", err=True)
@@ -90,6 +90,8 @@ def up_command(port):
     children = [
         subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], env=env),
         subprocess.Popen([*flask, "worker"], env=env),
+        # Partners' endpoints get their own worker: a slow one never delays the mail.
+        subprocess.Popen([*flask, "worker", "--queue", WEBHOOKS], env=env),
     ]
     click.echo(f"Thetsakan is at http://127.0.0.1:{port}  (Ctrl-C stops everything)")
 

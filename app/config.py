@@ -76,6 +76,10 @@ def from_environment():
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INSTANCE_DIR": str(INSTANCE_DIR),
+        # Webhooks (docs/webhooks.md): endpoints on loopback or private networks only in development and tests.
+        "WEBHOOKS_ALLOW_PRIVATE": _bool("WEBHOOKS_ALLOW_PRIVATE", False),
+        "WEBHOOKS_TIMEOUT": float(os.environ.get("WEBHOOKS_TIMEOUT") or 5),
+        "WEBHOOKS_CONCURRENCY": int(os.environ.get("WEBHOOKS_CONCURRENCY") or 8),
     }
 
 

@@ -12,8 +12,12 @@ from rq.worker import WorkerStatus
 from app.database import db
 from app.redis_conn import connection, private_connection
 
-MAIL, FEEDS, REPORTS, DEFAULT = "mail", "feeds", "reports", "default"
-QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
+MAIL, FEEDS, REPORTS, DEFAULT, WEBHOOKS = "mail", "feeds", "reports", "default", "webhooks"
+# What `flask worker` serves by default. Webhook deliveries wait on partners' servers,
+# so they have a queue and a worker of their own (`flask worker --queue webhooks`,
+# started beside the other by `make run`): a slow partner never holds up the mail.
+GENERAL_QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
+QUEUES = (*GENERAL_QUEUES, WEBHOOKS)
 # Callables run by every worker at start and on each maintenance pass (in the app
 # context): how workers/ keeps its recurring jobs scheduled without app/ naming it.
 MAINTENANCE_HOOKS = "thetsakan_worker_maintenance"

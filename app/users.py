@@ -30,12 +30,21 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str | None] = mapped_column(sa.String(256), nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+    last_sign_in_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+    # Set when a city removes the member (the teams package); the row stays for the audit log.
+    removed_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
+    # Part of the console cookie's user id: raising it ends every console session at once
+    # (a removal, a password reset), since a cookie carrying the old value no longer loads.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     tokens: Mapped[list["ApiToken"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        return f"{self.id}:{self.session_epoch or 0}"
 
     @property
     def is_admin(self):
@@ -101,6 +110,17 @@ def user_for_token(raw):
     if token is None or not token.user.active:
         return None
     return token.user
+
+
+def user_for_session(user_id):
+    """Flask-Login's loader: the user of a console cookie, unless removed or signed out everywhere since."""
+    ident, _, epoch = str(user_id).partition(":")
+    if not ident.isdigit() or not epoch.isdigit() or int(ident) > 2**31 - 1:
+        return None
+    user = db.session.get(User, int(ident))
+    if user is None or not user.active or (user.session_epoch or 0) != int(epoch):
+        return None
+    return user
 
 
 def authenticate(email, password):

@@ -4,12 +4,13 @@ Handlers parse, call a service, commit, render. Scanner phones authenticate with
 `Authorization: Bearer <token>`: a staff user's token, or the token a paired
 device received from POST /scanner-devices/pair.
 """
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
+from app.downloads import download
 from app.errors import DomainError, ErrorSchema
 from app.limits import by_caller, by_view_arg, rate_limit
 from checkin import checkpoints as checkpoint_service
@@ -160,8 +161,7 @@ def poster(checkpoint_id):
     """The printable A4 poster (Thai and English) that visitors scan with their phones."""
     checkpoint = checkpoint_for(current_principal(), checkpoint_id)
     pdf = posters.poster_pdf(checkpoint)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="poster-{checkpoint.id}-v{checkpoint.poster_version}.pdf"'})
+    return download(pdf, posters.poster_filename(checkpoint), "application/pdf", inline=True)
 
 
 @blp.route("/checkpoints/<int:checkpoint_id>/poster/rotate", methods=["POST"])

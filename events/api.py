@@ -1,5 +1,5 @@
 """JSON API for the programme: parse, call a service, commit, render."""
-from flask import Response, jsonify
+from flask import jsonify
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
@@ -8,6 +8,7 @@ from werkzeug.datastructures import CombinedMultiDict, FileStorage
 from app.auth import current_principal, ensure_city, public, require_roles
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import db
+from app.downloads import download
 from app.errors import ErrorSchema, Invalid, NotFound
 from events import services
 from events.importing import programme as programme_import
@@ -375,11 +376,7 @@ def get_import(import_id):
 @public
 def template_xlsx():
     """The programme template as XLSX."""
-    return Response(
-        import_template.template_xlsx(),
-        mimetype=import_template.XLSX_TYPE,
-        headers={"Content-Disposition": 'attachment; filename="thetsakan-programme-template.xlsx"'},
-    )
+    return download(import_template.template_xlsx(), "thetsakan-programme-template.xlsx", import_template.XLSX_TYPE)
 
 
 @blp.route("/import-template.csv", methods=["GET"])
@@ -387,8 +384,4 @@ def template_xlsx():
 @public
 def template_csv():
     """The programme template as CSV."""
-    return Response(
-        import_template.template_csv(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": 'attachment; filename="thetsakan-programme-template.csv"'},
-    )
+    return download(import_template.template_csv(), "thetsakan-programme-template.csv", "text/csv")

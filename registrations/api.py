@@ -12,6 +12,7 @@ from flask_smorest import Blueprint
 from app import personal_data
 from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
+from app.downloads import download
 from app.errors import ErrorSchema, NotFound
 from events import services as events_services
 from events.models import Festival
@@ -82,11 +83,7 @@ def export_personal_data(token):
     pass_ = svc.pass_for_manage_token(token)
     body = json.dumps(personal_data.export(pass_), ensure_ascii=False, indent=2)
     filename = f"thetsakan-{pass_.festival.slug}-pass-{pass_.id}.json"
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return download(body, filename, "application/json", headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/passes/<token>/personal-data", methods=["DELETE"])
@@ -149,12 +146,6 @@ def _festival_session(session_id):
 
 def _festival(slug):
     return events_services.festival_by_slug(slug, user=current_principal(), for_edit=True)
-
-
-def _csv(body, filename):
-    return Response(
-        body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
 
 
 @blp.route("/sessions/<int:session_id>/bookings", methods=["GET"])
@@ -228,7 +219,7 @@ def session_attendees(session_id):
     session = _festival_session(session_id)
     body = svc.session_attendees_csv(session)
     db.session.commit()  # who downloaded it goes into the audit log
-    return _csv(body, f"session-{session.id}-attendees.csv")
+    return download(body, f"session-{session.id}-attendees.csv", "text/csv")
 
 
 @blp.route("/festivals/<slug>/attendees.csv", methods=["GET"])
@@ -240,4 +231,4 @@ def festival_attendees(slug):
     festival = _festival(slug)
     body = svc.festival_attendees_csv(festival)
     db.session.commit()  # who downloaded it goes into the audit log
-    return _csv(body, f"{festival.slug}-attendees.csv")
+    return download(body, f"{festival.slug}-attendees.csv", "text/csv")

@@ -15,11 +15,12 @@ MAY_IMPORT = {
     "app": set(),
     "events": {"app"},
     "registrations": {"app", "events"},
-    "checkin": {"app", "events", "registrations"},
+    "teams": {"app", "events"},
+    "checkin": {"app", "events", "registrations", "teams"},
     "feeds": {"app", "events", "registrations"},
     "reports": {"app", "events", "registrations", "checkin"},
     "mail": {"app", "events", "registrations", "feeds"},
-    "workers": {"app", "events", "registrations", "checkin", "feeds", "reports", "mail"},
+    "workers": {"app", "events", "registrations", "teams", "checkin", "feeds", "reports", "mail"},
 }
 COMPOSITION_ROOT = ROOT / "app" / "factory.py"
 
@@ -57,3 +58,23 @@ def test_app_finds_no_domain_table_by_name():
         if (table[0] or table[1]) not in own_tables
     ]
     assert found == []
+
+
+def test_every_dispatched_job_is_a_thin_job_of_workers():
+    """The dispatch enqueues workers/jobs/ functions only, programme imports included: a domain's function
+    never becomes a job's dotted path (the jobs fetch by id and call the domain)."""
+    from workers.dispatch import TOPICS
+
+    paths = {spec.func for specs in TOPICS.values() for spec in specs}
+    assert paths and {path for path in paths if not path.startswith("workers.jobs.")} == set()
+
+
+def test_the_architecture_page_states_the_same_rule():
+    """docs/architecture.md's table of imports is this test's MAY_IMPORT: the page stays true."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = page.split("## The rule of imports", 1)[1].split("\n\n")[2]
+    stated = {}
+    for row in table.splitlines()[2:]:
+        package, allowed = [cell.strip() for cell in row.strip("|").split("|")]
+        stated[package.strip("`")] = set(re.findall(r"`(\w+)`", allowed)) if package != "`app`" else set()
+    assert stated == MAY_IMPORT
