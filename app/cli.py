@@ -7,14 +7,16 @@ import time
 from pathlib import Path
 
 import click
+import redis
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.access import city_of
 from app.database import db
 from app.errors import DomainError
-from app.queues import QUEUES, AppWorker, InProcessAppWorker, make_worker
+from app.queues import GENERAL_QUEUES, QUEUES, WEBHOOKS, AppWorker, InProcessAppWorker, make_worker
 from app.redis_conn import EmbeddedRedis
-from app.users import ROLES, city_id_for_slug, create_user, issue_token
+from app.users import ROLES, create_user, issue_token
 
 users_cli = AppGroup("users", help="Organisers, staff, city teams and admins.")
 
@@ -29,7 +31,7 @@ def create_user_command(email, role, city_slug, name, password):
     """Make a user and print an API token as the last line."""
     city_id = None
     if city_slug:
-        city_id = city_id_for_slug(city_slug)
+        city_id = city_of("city_slug", city_slug)  # the events package resolves it
         if city_id is None:
             raise click.ClickException(f"No city with slug {city_slug!r}. Try `flask --app wsgi demo load`.")
     try:
@@ -44,15 +46,32 @@ def create_user_command(email, role, city_slug, name, password):
 
 
 @click.command("worker")
-@click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: all queues.")
+@click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: every queue but webhooks, which gets a worker of its own.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--no-fork", is_flag=True, help="Run jobs in the worker process instead of a fork per job (faster, less isolated).")
 @with_appcontext
 def worker_command(queue_names, burst, no_fork):
     """An RQ worker for the app's queues, with the scheduler."""
     worker_class = InProcessAppWorker if no_fork else AppWorker
-    worker = make_worker(current_app._get_current_object(), queue_names or QUEUES, worker_class=worker_class)
-    worker.work(with_scheduler=True, burst=burst)
+    app = current_app._get_current_object()
+    while True:
+        worker = None
+        try:
+            worker = make_worker(app, queue_names or GENERAL_QUEUES, worker_class=worker_class)
+            worker.work(with_scheduler=True, burst=burst)
+        except (redis.exceptions.RedisError, OSError) as error:  # Redis away at start, or during its teardown
+            click.echo(f"worker stopped: {type(error).__name__}: {error}", err=True)
+            if worker is not None and worker.pubsub_thread is not None:
+                worker.pubsub_thread.stop()  # RQ's teardown could not unsubscribe it
+        # RQ's worker quits when Redis fails it outside its wait on the queues (a hung
+        # server, a refused connection at start or between jobs): start a new one, as a
+        # supervisor would, unless it was asked to stop or ran in burst mode.
+        if burst or (worker is not None and (worker._stop_requested or worker._shutdown_requested_date is not None)):
+            return
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # no job runs now: a stop request may end us at once
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        click.echo("worker: Redis is not answering; starting again in 1 s", err=True)
+        time.sleep(1)
 
 
 @click.command("up")
@@ -71,6 +90,8 @@ def up_command(port):
     children = [
         subprocess.Popen([*flask, "run", "--host", "127.0.0.1", "--port", str(port), "--no-reload"], env=env),
         subprocess.Popen([*flask, "worker"], env=env),
+        # Partners' endpoints get their own worker: a slow one never delays the mail.
+        subprocess.Popen([*flask, "worker", "--queue", WEBHOOKS], env=env),
     ]
     click.echo(f"Thetsakan is at http://127.0.0.1:{port}  (Ctrl-C stops everything)")
 

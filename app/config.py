@@ -65,6 +65,9 @@ def from_environment():
         # Connections per process: at least the number of threads that serve requests.
         "DB_POOL_SIZE": int(os.environ.get("DB_POOL_SIZE", "10")),
         "DB_MAX_OVERFLOW": int(os.environ.get("DB_MAX_OVERFLOW", "20")),
+        # Seconds a request waits for a pooled connection before it answers 503 busy
+        # (SQLAlchemy's default, 30, held the visitor half a minute for the same answer).
+        "DB_POOL_TIMEOUT": float(os.environ.get("DB_POOL_TIMEOUT", "2")),
         # Reverse proxies in front of the app whose X-Forwarded-* headers we believe. 0 (the
         # default) believes none: on the open internet anyone could choose their own address.
         "TRUSTED_PROXIES": _count("TRUSTED_PROXIES"),
@@ -73,6 +76,10 @@ def from_environment():
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "INSTANCE_DIR": str(INSTANCE_DIR),
+        # Webhooks (docs/webhooks.md): endpoints on loopback or private networks only in development and tests.
+        "WEBHOOKS_ALLOW_PRIVATE": _bool("WEBHOOKS_ALLOW_PRIVATE", False),
+        "WEBHOOKS_TIMEOUT": float(os.environ.get("WEBHOOKS_TIMEOUT") or 5),
+        "WEBHOOKS_CONCURRENCY": int(os.environ.get("WEBHOOKS_CONCURRENCY") or 8),
     }
 
 

@@ -6,8 +6,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import checkin.api
 import checkin.models  # noqa: F401
-import checkin.personal_data  # noqa: F401 - each package registers its part of a visitor's data (app/personal_data.py)
 import checkin.pages
+import checkin.personal_data  # noqa: F401 - each package registers its part of a visitor's data (app/personal_data.py)
+import checkin.team_phones  # noqa: F401 - the phones a member paired, for the team's page and removal
 import events.api
 import events.demo.cli
 import events.models  # noqa: F401 - every table in the metadata for Alembic
@@ -25,21 +26,32 @@ import registrations.pages
 import reports.api
 import reports.models  # noqa: F401
 import reports.pages
+import teams.api
+import teams.models  # noqa: F401
+import teams.pages
 import workers.cli
 import workers.dispatch
 import workers.pages
 import workers.retention
+import webhooks.api
+import webhooks.models  # noqa: F401
+import webhooks.pages
+import webhooks.personal_data  # noqa: F401
+from webhooks.services.endpoints import wants as webhook_wants
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
+from app.conditional import declared_cache_control
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
 from app.errors import register_error_handlers
 from app.extensions import api, babel, csrf, limiter, login_manager, migrate
-from app.users import User
+from app.users import user_for_session
+from teams.services import members as team_members
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "feeds", "mail", "workers")]
+DOMAIN_DIRS = [ROOT / name for name in
+               ("app", "events", "teams", "registrations", "checkin", "reports", "feeds", "mail", "workers", "webhooks")]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -61,7 +73,11 @@ CONTENT_SECURITY_POLICY = "; ".join(
 def _engine_options(config):
     options = {"pool_pre_ping": True}
     if not config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///:memory:"):
-        options.update(pool_size=config["DB_POOL_SIZE"], max_overflow=config["DB_MAX_OVERFLOW"])
+        options.update(
+            pool_size=config["DB_POOL_SIZE"],
+            max_overflow=config["DB_MAX_OVERFLOW"],
+            pool_timeout=config.get("DB_POOL_TIMEOUT", 2.0),
+        )
     return options
 
 
@@ -115,6 +131,8 @@ def create_app(test_config=None):
     app.before_request(access.enforce)
     input_guard.install(app)
     relay.install(quiet_topics=[topic for topic, jobs in workers.dispatch.TOPICS.items() if not jobs])
+    # scan.admitted has no reader but partners: checkin emits it only where an endpoint listens.
+    outbox.read_by("scan.admitted", webhook_wants)
     i18n.install_filters(app)
     _register_blueprints(app)
     limits.apply_limits(app)
@@ -123,9 +141,8 @@ def create_app(test_config=None):
     workers.cli.register_commands(app)
     app.cli.add_command(workers.retention.privacy_cli)
 
-    @login_manager.user_loader
-    def load_user(user_id):
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(user_for_session)
+    team_members.install(app)
 
     @app.context_processor
     def principal():
@@ -140,9 +157,9 @@ def create_app(test_config=None):
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith(("/passes/", "/p/", "/api/v1/passes/")):
-            # Pages and answers behind a secret token never go into shared caches.
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        cache_control = declared_cache_control(app.view_functions.get(request.endpoint))
+        if cache_control:  # declared by the view (app.conditional.no_store, app.auth.visitor)
+            response.headers.setdefault("Cache-Control", cache_control)
         return response
 
     @app.teardown_request
@@ -153,7 +170,7 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    for module in (events.api, registrations.api, checkin.api, reports.api):
+    for module in (events.api, teams.api, registrations.api, checkin.api, reports.api, webhooks.api):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
         csrf.exempt(module.blp)  # bearer tokens and secret URLs, never cookies
     api.register_blueprint(audit_views.blp, url_prefix="/api/v1")
@@ -161,5 +178,6 @@ def _register_blueprints(app):
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
-    for module in (events.pages, registrations.pages, checkin.pages, reports.pages, feeds.pages, mail.pages, workers.pages):
+    for module in (events.pages, teams.pages, registrations.pages, checkin.pages, reports.pages, feeds.pages,
+                   mail.pages, workers.pages, webhooks.pages):
         app.register_blueprint(module.bp)

@@ -34,6 +34,26 @@ def emit(topic, **payload):
     return message
 
 
+# topic -> functions(topic, **scope) -> bool: who would read a message of this topic.
+_readers = {}
+
+
+def read_by(topic, wants):
+    """Declare that `wants(topic, **scope)` knows whether anyone reads `topic` (a package's subscribers)."""
+    readers = _readers.setdefault(topic, [])
+    if wants not in readers:
+        readers.append(wants)
+
+
+def wanted(topic, **scope):
+    """Whether a message of this topic would be read at all (declared with read_by).
+
+    For messages only an optional reader consumes (a partner's webhook for scan.admitted):
+    a gate scan need not pay for an outbox row nobody reads.
+    """
+    return any(wants(topic, **scope) for wants in _readers.get(topic, ()))
+
+
 def messages(topic=None):
     """The recorded messages, oldest first (for tests, the admin page and the sweep)."""
     query = sa.select(OutboxMessage).order_by(OutboxMessage.id)

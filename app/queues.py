@@ -1,17 +1,35 @@
 """RQ queues named by purpose, and the workers that run jobs inside the app context."""
-from rq import Queue, SimpleWorker, Worker
+import time
+
+import redis
+from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_WORKER_TTL
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
+from rq.scripts import release_lock
+from rq.utils import now, utcparse
 from rq.worker import WorkerStatus
 
 from app.database import db
-from app.redis_conn import connection
+from app.redis_conn import connection, private_connection
 
-MAIL, FEEDS, REPORTS, DEFAULT = "mail", "feeds", "reports", "default"
-QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
+MAIL, FEEDS, REPORTS, DEFAULT, WEBHOOKS = "mail", "feeds", "reports", "default", "webhooks"
+# What `flask worker` serves by default. Webhook deliveries wait on partners' servers,
+# so they have a queue and a worker of their own (`flask worker --queue webhooks`,
+# started beside the other by `make run`): a slow partner never holds up the mail.
+GENERAL_QUEUES = (MAIL, FEEDS, REPORTS, DEFAULT)
+QUEUES = (*GENERAL_QUEUES, WEBHOOKS)
 # Callables run by every worker at start and on each maintenance pass (in the app
 # context): how workers/ keeps its recurring jobs scheduled without app/ naming it.
 MAINTENANCE_HOOKS = "thetsakan_worker_maintenance"
-MAINTENANCE_INTERVAL = 60  # seconds; RQ's default is 600
+MAINTENANCE_INTERVAL = 60  # seconds between RQ's registry clean-ups; RQ's default is 600
+# RQ waits on the queues for worker_ttl - 15 seconds at a time (405 s by default) and
+# does its upkeep only between two waits. 20 makes the wait 5 s, so the upkeep below
+# runs at least every UPKEEP_INTERVAL seconds on an idle worker too.
+WORKER_TTL = 20
+UPKEEP_INTERVAL = 5
+# A scheduler that has not beaten for this long is dead (it beats every second; RQ
+# keeps its lock for 61 s after the last beat): another worker takes its queues over.
+SCHEDULER_DEAD_AFTER = 10
 # Dotted paths of jobs the forking worker runs in its own process, registered by the
 # app (app/ names no job). For jobs as small and as trusted as its own maintenance:
 # a fork and a new database connection would cost more than the job.
@@ -23,12 +41,59 @@ def queue(name=DEFAULT, app=None):
 
 
 class MaintenanceHooks:
-    """Runs the app's MAINTENANCE_HOOKS after RQ's own maintenance (at start, then every interval)."""
+    """The worker's upkeep, every UPKEEP_INTERVAL seconds whether it is busy or idle: it
+    registers itself again if Redis lost its registration (a restart, a flush), restarts
+    its scheduler if that died (Redis went away under it) or takes over the queues of a
+    dead sibling's scheduler, and runs the app's MAINTENANCE_HOOKS (the recurring jobs'
+    next slots). RQ's own registry clean-up still runs every maintenance_interval."""
 
     flask_app = None
+    _last_upkeep = None
+    # RQ backs off up to 60 s between attempts to reach a Redis that went away: work
+    # would resume up to a minute after Redis came back.
+    max_connection_wait_time = 2.0
+
+    @property
+    def should_run_maintenance_tasks(self):
+        if self._last_upkeep is None or time.monotonic() - self._last_upkeep >= UPKEEP_INTERVAL:
+            return True
+        return super().should_run_maintenance_tasks
 
     def run_maintenance_tasks(self):
-        super().run_maintenance_tasks()
+        self._last_upkeep = time.monotonic()
+        cleaning_due = super().should_run_maintenance_tasks
+        try:
+            self.register_again_if_forgotten()
+            if cleaning_due:
+                super().run_maintenance_tasks()
+            self.revive_scheduler()
+        except (redis.exceptions.RedisError, OSError) as error:
+            # Redis is away: the dequeue loop waits for it; the next upkeep tries again.
+            self.log.warning("worker upkeep skipped: %s: %s", type(error).__name__, error)
+            return
+        self.run_app_hooks()
+
+    def register_again_if_forgotten(self):
+        """After a Redis restart the worker's key and its place in RQ's worker sets are gone
+        (its heartbeat recreates only a bare key): /healthz and `rq info` would not see it."""
+        if self.birth_date is None or self.connection.sismember(self.redis_workers_keys, self.key):
+            return
+        self.log.warning("Worker %s: registered again (Redis had lost the registration)", self.name)
+        self.last_heartbeat = now()
+        with self.connection.pipeline() as pipeline:
+            pipeline.hset(self.key, mapping={**self.serialize(), "state": self.get_state()})
+            worker_registration.register(self, pipeline)
+            pipeline.expire(self.key, self.worker_ttl + 60)
+            pipeline.execute()
+
+    def revive_scheduler(self):
+        scheduler = self.scheduler
+        if scheduler is None or (scheduler._process is not None and scheduler._process.is_alive()):
+            return
+        release_dead_schedulers_locks(self.connection, scheduler._queue_names)
+        scheduler.acquire_locks(auto_start=True)
+
+    def run_app_hooks(self):
         with self.flask_app.app_context():
             for hook in self.flask_app.extensions.get(MAINTENANCE_HOOKS, ()):
                 try:
@@ -115,8 +180,29 @@ def add_maintenance_hook(app, hook):
         hooks.append(hook)
 
 
+def release_dead_schedulers_locks(conn, queue_names):
+    """Free the scheduler locks of schedulers that stopped beating (a worker killed with
+    SIGKILL releases nothing, and RQ lets its lock live 61 s). Returns the queues freed."""
+    freed = []
+    for name in queue_names:
+        key = RQScheduler.get_locking_key(name)
+        holder = conn.get(key)
+        if holder is None:
+            continue
+        holder = holder.decode() if isinstance(holder, bytes) else holder
+        beat = conn.hget(SCHEDULER_KEY_TEMPLATE % holder, "last_heartbeat")
+        if beat is not None and (now() - utcparse(beat.decode())).total_seconds() < SCHEDULER_DEAD_AFTER:
+            continue
+        if release_lock(conn, key, holder):  # only if that dead scheduler still holds it
+            freed.append(name)
+    return freed
+
+
 def make_worker(app, queue_names=QUEUES, worker_class=AppWorker, **kwargs):
-    conn = connection(app)
+    # Its own Redis client: RQ raises the socket timeout of the client it is given above
+    # its wait on the queues, which must not reach the app's shared client.
+    conn = private_connection(app)
     worker_type = type("BoundAppWorker", (worker_class,), {"flask_app": app})
     kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
+    kwargs.setdefault("worker_ttl", WORKER_TTL)
     return worker_type([Queue(name, connection=conn) for name in queue_names], connection=conn, **kwargs)

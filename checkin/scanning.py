@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.database import db, now_utc
 from app.errors import Invalid
-from app.outbox import emit
+from app.outbox import emit, wanted
 from checkin.models import (
     ADMITTED, ALREADY_ADMITTED, BOOTH, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
     SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Checkpoint, Scan,
@@ -218,6 +218,8 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
         _record_admission(admission, scan)
     emit("scan.recorded", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id,
          result=scan.result)
+    if scan.result == ADMITTED and direction == IN and wanted("scan.admitted", festival_id=checkpoint.festival_id):
+        emit("scan.admitted", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id)
     return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
 
 

@@ -130,9 +130,15 @@ def a_date(field, value, required=True):
     return value
 
 
+# A festival happens somewhere: its zone is an IANA location (Area/City). The database also
+# holds names that are no place (`localtime`, whatever the server is set to; `Factory`;
+# `Etc/GMT+7`, which is UTC-7; `UTC`) and old aliases (`US/Eastern`, `posix/...`).
+_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
+
+
 @lru_cache(maxsize=1)
 def _zones():
-    return frozenset(available_timezones())
+    return frozenset(zone for zone in available_timezones() if zone.split("/", 1)[0] in _REGIONS and "/" in zone)
 
 
 def timezone_name(field, value):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from app.database import db, now_utc
+from app.outbox import emit
 from reports.compile import compile_figures
 from reports.formats.csv_zip import write_csv_zip
 from reports.formats.pdf import write_pdf
@@ -86,6 +87,8 @@ def build_report(report_id, progress=None):
     report.status = FINISHED
     report.progress = 100
     report.finished_at = now_utc()
+    # In the same transaction as the status: partners hear of a finished report only once it is.
+    emit("report.finished", report_id=report.id, festival_id=report.festival_id)
     db.session.commit()
     if progress is not None:
         progress(100)

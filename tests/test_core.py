@@ -10,6 +10,7 @@ from app.database import db
 from app.i18n import long_date, short_date
 from app.outbox import OutboxMessage, emit, messages
 from app.queues import make_worker
+from app.redis_conn import connection
 from app.users import User
 from tests.conftest import bearer, csrf_from, login
 
@@ -40,6 +41,22 @@ def test_healthz_reports_each_part_and_needs_a_worker(app, client):
             assert answer.get_json()["status"] == "ok"
         finally:
             worker.register_death()
+
+
+def test_health_and_workers_leave_the_shared_redis_client_s_timeouts_alone(app, client):
+    """RQ raises the socket timeout of any client a Worker object is built with to 415 s; the shared
+    client (requests, the relay) must keep its own, or a hung Redis holds every later request."""
+    with app.app_context():
+        shared = connection().connection_pool.connection_kwargs
+        before = (shared["socket_timeout"], shared["socket_connect_timeout"])
+        worker = make_worker(app)
+        worker.register_birth()
+        try:
+            assert client.get("/healthz").status_code == 200
+            assert worker.connection.connection_pool.connection_kwargs["socket_timeout"] > before[0]
+        finally:
+            worker.register_death()
+        assert (shared["socket_timeout"], shared["socket_connect_timeout"]) == before == (2, 1)
 
 
 def test_users_create_prints_a_working_token_last(app, runner, make_city, client):

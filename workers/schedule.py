@@ -13,13 +13,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from rq import Queue
-from rq.job import JobStatus
-from rq.exceptions import DuplicateJobError
 from rq.utils import import_attribute
 
-from app.queues import DEFAULT, MAIL, REPORTS
-from app.redis_conn import connection
+from app.enqueue import schedule_once
+from app.queues import DEFAULT, MAIL, REPORTS, WEBHOOKS
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,9 @@ RECURRING = (
     Recurring("outbox-purge", "workers.jobs.housekeeping.purge_outbox", every=24 * 3600),
     # PDPA: personal data of festivals past PERSONAL_DATA_RETENTION_DAYS is anonymised (docs/privacy.md).
     Recurring("personal-data-purge", "workers.retention.purge_expired_personal_data", every=24 * 3600, timeout=3600),
+    # Webhook retries come due on their own schedule: a pass every 10 s sends what is due.
+    Recurring("webhooks-pass", "workers.jobs.webhooks.deliver", every=10, queue=WEBHOOKS, quiet=True),
+    Recurring("webhooks-purge", "workers.jobs.webhooks.purge_deliveries", every=24 * 3600),
     # Reports compiled after each festival day: see docs/reports.md.
     Recurring("daily-reports", "workers.jobs.reports.compile_daily_reports", every=900, queue=REPORTS),
 )
@@ -72,20 +72,6 @@ def quiet_worker_log():
 
 def job_id(entry, slot):
     return f"recurring-{entry.name}-{slot}"
-
-
-def schedule_once(queue_name, at, func, kwargs, job_id_, **options):
-    """enqueue_at with a job id RQ holds at most once (RQ 2.12's enqueue_at ignores unique=True).
-
-    Returns False when a job with this id exists (scheduled, queued, running or kept).
-    """
-    queue = Queue(queue_name, connection=connection())
-    job = queue.create_job(func, kwargs=kwargs, job_id=job_id_, status=JobStatus.SCHEDULED, **options)
-    try:
-        queue.schedule_job(job, at, unique=True)
-        return True
-    except DuplicateJobError:
-        return False
 
 
 def _schedule_slot(entry, slot):

@@ -8,10 +8,9 @@ from itertools import groupby
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from wtforms import SelectChoice
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
 from app.errors import DomainError, NotFound
 from app.i18n import local
@@ -19,15 +18,10 @@ from events import services
 from events import validation as check
 from events.console_messages import translate
 from events.forms import BoothForm, ConfirmForm, FestivalForm, SessionForm, StatusForm, VenueForm
-from events.models import Booth, ProgrammeSession, Venue
+from events.models import Booth, City, ProgrammeSession, Venue
 from events.programme_page import host_names
 
 REFUSED = 422
-
-
-def organiser_page(view):
-    """Signed in (else /login), an organiser or admin (else 403)."""
-    return login_required(require_roles("organiser")(view))
 
 
 def console_festival_for(slug):
@@ -78,7 +72,9 @@ def console_home():
                          "events.console_festival", slug=festival.slug)
     festivals = [f for f in services.visible_festivals(user=user) if user.may_act_in(f.city_id)]
     status = REFUSED if request.method == "POST" else 200
-    return render_template("events/console/home.html", festivals=festivals, form=form, admin=user.is_admin), status
+    city = db.session.get(City, user.city_id) if user.city_id else None
+    return render_template("events/console/home.html", festivals=festivals, form=form, admin=user.is_admin,
+                           city=city), status
 
 
 def _with_field(error, field):

@@ -153,6 +153,19 @@ def test_patch_checks_the_festival_as_it_will_be(client, world, make_session):
     assert locked.status_code == 422 and locked.get_json()["code"] == "slug_locked"
 
 
+@pytest.mark.parametrize("zone", ["localtime", "Factory", "UTC", "Etc/GMT+7", "US/Eastern", "posix/Asia/Bangkok", "Asia"])
+def test_patch_refuses_a_zone_that_is_no_place(client, world, zone):
+    """`localtime` is whatever the server is set to and `Factory` no zone at all: both are in the
+    zone database, neither says where the festival happens."""
+    path = f"/api/v1/festivals/{world.slug}"
+    answer = client.patch(path, json={"timezone": zone}, headers=world.bangkok_organiser)
+    assert answer.status_code == 422, answer.get_json()
+    assert answer.get_json()["code"] == "invalid_timezone" and answer.get_json()["field"] == "timezone"
+    assert client.get(path, headers=world.bangkok_organiser).get_json()["timezone"] == "Asia/Bangkok"
+    moved = client.patch(path, json={"timezone": "Asia/Yangon"}, headers=world.bangkok_organiser)
+    assert moved.status_code == 200 and moved.get_json()["timezone"] == "Asia/Yangon"
+
+
 def test_lookups_that_cannot_match_are_404_not_500(client, world):
     assert client.get("/api/v1/festivals/%00").status_code == 404
     assert client.get("/api/v1/festivals/" + "a" * 500).status_code == 404

@@ -4,7 +4,9 @@ import re
 
 import pytest
 
+from app.database import db
 from tests.conftest import csrf_from, login
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 SIGNUP_FORM = {"name": "Somsri", "email": "somsri@example.org", "age_group": "adult", "consent": "y"}
 
@@ -155,7 +157,21 @@ GARBAGE = ["x" * 5000, str(2**70), "-1", "9999-12-31", "0001-01-01", "=HYPERLINK
 FORM_PAGES = ["/organiser/festivals/{slug}", "/organiser/festivals/{slug}/sessions/new", "/organiser/festivals/{slug}/venues/new",
               "/organiser/festivals/{slug}/booths/new", "/organiser/festivals/{slug}/checkpoints",
               "/organiser/festivals/{slug}/import", "/festivals/{slug}/signup", "/reports/festivals/{slug}",
-              "/passes/{token}"]
+              "/passes/{token}", "/organiser/cities/{city_slug}/team", "/password/forgot",
+              "/organiser/cities/{city_slug}/webhooks"]
+
+
+def _webhook(app, world):
+    """A partner's endpoint of the city with one delivery (made directly: its URL needs no DNS here)."""
+    with app.app_context():
+        endpoint = WebhookEndpoint(city_id=world.city_id, url="https://partner.example/hook",
+                                   topics=["pass.created"], secret="whsec_x")
+        db.session.add(endpoint)
+        db.session.flush()
+        delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="evt_1", topic="pass.created", body="{}")
+        db.session.add(delivery)
+        db.session.commit()
+        return {"webhook_id": endpoint.id, "delivery_id": delivery.id}
 
 
 def test_every_page_form_takes_garbage_in_every_field_without_a_5xx(app, client, world, make_user):
@@ -164,7 +180,8 @@ def test_every_page_form_takes_garbage_in_every_field_without_a_5xx(app, client,
     assert login(client, "boss@kk.example", "correct horse battery").status_code in (302, 303)
     values = {"slug": world.slug, "venue_id": world.ids["room"], "session_id": world.ids["workshop"],
               "booth_id": world.ids["booth"], "checkpoint_id": world.ids["door"], "booking_id": world.ids["booking"],
-              "token": world.ids["spare_token"], "import_id": 1, "device_id": 1, "queue_name": "default", "job_id": "x"}
+              "token": world.ids["spare_token"], "import_id": 1, "device_id": 1, "queue_name": "default", "job_id": "x",
+              "city_slug": "khon-kaen", "member_id": make_user("staff", world.city_id)[0], **_webhook(app, world)}
     fields, token = {"name", "email"}, None
     for page in FORM_PAGES:
         html = client.get(page.format(**values)).get_data(as_text=True)

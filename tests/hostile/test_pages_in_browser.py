@@ -4,6 +4,8 @@ and no page throws. A page that needed an inline script or a foreign host would 
 violation; a template that forgot to escape would show up as a dialog or a changed title."""
 import pytest
 
+from app.database import db
+from app.users import User
 from tests.conftest import bearer
 
 pytestmark = pytest.mark.browser
@@ -75,8 +77,13 @@ def test_visitor_pages_run_under_the_policy_and_keep_script_names_inert(live_ser
     context.close()
 
 
-def test_console_report_and_scanner_pages_run_under_the_policy(live_server, chromium, world, poisoned, make_user):
+def test_console_report_and_scanner_pages_run_under_the_policy(app, live_server, chromium, world, poisoned, make_user):
     make_user("organiser", world.city_id, password="correct horse battery", email="noi@kk.example")
+    # A team member whose name is markup: the Team page and its remove page show it as text.
+    member_id, _ = make_user("staff", world.city_id, email="poisoned@kk.example")
+    with app.app_context():
+        db.session.get(User, member_id).name = SCRIPT_NAME
+        db.session.commit()
     context = chromium.new_context(locale="en-GB")
     context.add_init_script(WATCH_POLICY)
     page = context.new_page()
@@ -93,7 +100,8 @@ def test_console_report_and_scanner_pages_run_under_the_policy(live_server, chro
         f"/organiser/festivals/{slug}/booths/{ids['booth']}", f"/organiser/festivals/{slug}/bookings",
         f"/organiser/festivals/{slug}/bookings/{ids['workshop']}", f"/organiser/festivals/{slug}/checkpoints",
         f"/organiser/festivals/{slug}/checkpoints/live", f"/organiser/festivals/{slug}/import", "/organiser/audit",
-        "/reports/", f"/reports/festivals/{slug}", "/scan",
+        "/reports/", f"/reports/festivals/{slug}", "/scan", "/organiser/teams", "/organiser/cities/khon-kaen/team",
+        f"/organiser/team/{member_id}/remove",
     ]
     assert _tour(page, live_server.url, paths) == {}
     context.close()

@@ -20,9 +20,10 @@ from registrations.models import Booking, Pass
 from registrations import pass_codes
 from reports.models import Report
 from tests.conftest import bearer, csrf_from, login
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 CITY_PARAMS = {"slug", "session_id", "venue_id", "booth_id", "checkpoint_id", "import_id", "report_id",
-               "device_id", "booking_id"}
+               "device_id", "booking_id", "city_slug", "member_id", "webhook_id"}
 METHODS = ("GET", "POST", "PATCH", "PUT", "DELETE")
 
 
@@ -65,7 +66,12 @@ def world(app, make_city, make_festival, make_venue, make_session, make_user):
         imported = ProgrammeImport(festival_id=festival, content=b"x", filename="p.csv")
         report = Report(festival_id=festival) if "festival_id" in Report.__table__.c else None
         device = ScannerDevice(festival_id=festival, user_id=admin_user.id, token_hash="d" * 64)
-        db.session.add_all([x for x in (imported, report, device) if x is not None])
+        endpoint = WebhookEndpoint(city_id=city_b, url="https://partner.example/hook", topics=["pass.created"],
+                                   secret="whsec_x")
+        db.session.add_all([x for x in (imported, report, device, endpoint) if x is not None])
+        db.session.flush()
+        delivery = WebhookDelivery(endpoint_id=endpoint.id, event_id="evt_1", topic="pass.created", body="{}")
+        db.session.add(delivery)
         db.session.commit()
         values = {
             "slug": "phuket-fest", "session_id": session, "venue_id": venue, "booth_id": booth.id,
@@ -73,8 +79,11 @@ def world(app, make_city, make_festival, make_venue, make_session, make_user):
             "device_id": device.id, "booking_id": booking.id, "fmt": "csv", "queue_name": "default",
             "job_id": "no-such-job", "key": "no-such-message", "index": 0, "filename": "x.css",
             "token": "no-such-token", "manage_token": "no-such-token", "feed_token": "no-such-token",
-            "poster_code": "no-such-poster",
+            "poster_code": "no-such-poster", "city_slug": "phuket", "webhook_id": endpoint.id,
+            "delivery_id": delivery.id,
         }
+    # A member of city B's team: city A's organiser may neither see, change nor remove them.
+    values["member_id"] = make_user("staff", city_b, email="gate@phuket.example")[0]
     users = {}
     for role in ("organiser", "staff", "city-team"):
         users[role] = make_user(role, city_a, password=f"pw-{role}-123", email=f"{role}@cm.example")

@@ -40,6 +40,12 @@ def test_each_domain_declares_its_limits_next_to_its_views(app):
         "checkin_api.scan_batch": ["by_caller"],
         "checkin_api.visit": ["by_manage_token"],
         "login.login": ["by_address", "by_email"],
+        "teams_api.accept_invitation": ["by_address", "by_token"],
+        "teams.invitation": ["by_address", "by_token"],
+        "teams_api.reset_password": ["by_address", "by_token"],
+        "teams.reset_password": ["by_address", "by_token"],
+        "teams_api.request_password_reset": ["by_address", "by_email"],
+        "teams.forgot_password": ["by_address", "by_email"],
     }
     # app/ holds the mechanism only: it names no domain and no endpoint.
     source = (ROOT / "app" / "limits.py").read_text()

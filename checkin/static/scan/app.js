@@ -12,7 +12,7 @@ const API = root.dataset.api;
 const t = { ...document.getElementById("scanner-i18n").dataset };
 const $ = (id) => document.getElementById(id);
 const KEY = { token: "thetsakan.scanner.token", device: "thetsakan.scanner.device", festival: "thetsakan.scanner.festival",
-  checkpoint: "thetsakan.scanner.checkpoint" };
+  checkpoint: "thetsakan.scanner.checkpoint", name: "thetsakan.scanner.name" };
 
 const state = { vendor: null, store: null, token: null, bundle: null, etag: null, festival: null, checkpoint: null,
   local: { admits: {}, walkIns: {} }, syncing: false, camera: null, lastCode: "", lastCodeAt: 0, keys: [] };
@@ -59,12 +59,44 @@ function pairingCodeFrom(text) {
   }
 }
 
+// The organiser's Team page lists each member's phones by the name given here ("Gate 2 phone"),
+// so a phone is asked for its name before it gets a token.
+function askPhoneName() {
+  const form = $("phone-name-form");
+  const input = $("phone-name");
+  const error = $("phone-name-error");
+  input.value = localStorage.getItem(KEY.name) || "";
+  $("needs-pairing").hidden = true;
+  form.hidden = false;
+  say(t.name_phone);
+  input.focus();
+  return new Promise((resolve) => {
+    form.onsubmit = (event) => {
+      event.preventDefault();
+      const name = input.value.trim().slice(0, 100);
+      if (!name) {
+        input.setAttribute("aria-invalid", "true");
+        error.hidden = false;
+        input.focus();
+        return;
+      }
+      input.removeAttribute("aria-invalid");
+      error.hidden = true;
+      form.hidden = true;
+      form.onsubmit = null;
+      localStorage.setItem(KEY.name, name);
+      resolve(name);
+    };
+  });
+}
+
 async function pair(code) {
+  const label = await askPhoneName();
   say(t.pairing);
   const response = await fetch(API + "/scanner-devices/pair", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
-    body: JSON.stringify({ pairing_code: code, label: navigator.userAgent.slice(0, 90) }),
+    body: JSON.stringify({ pairing_code: code, label }),
   });
   if (!response.ok) {
     say(t.pair_failed);
@@ -81,11 +113,12 @@ async function tokenForSignedIn() {
   const festivals = (root.dataset.festivals || "").split(" ").filter(Boolean);
   if (!root.dataset.signedIn || !festivals.length) return false;
   const wanted = localStorage.getItem(KEY.festival);
+  const label = await askPhoneName();
   const response = await fetch("/scan/device", {
     method: "POST",
     credentials: "same-origin",
     headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
-    body: JSON.stringify({ festival: festivals.includes(wanted) ? wanted : festivals[0], label: navigator.userAgent.slice(0, 90) }),
+    body: JSON.stringify({ festival: festivals.includes(wanted) ? wanted : festivals[0], label }),
   });
   if (!response.ok) return false;
   const body = await response.json();

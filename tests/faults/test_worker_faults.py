@@ -1,0 +1,116 @@
+"""A worker killed mid-batch, and an SMTP server refusing mail for a while, under real processes."""
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from rq import Queue
+from rq.registry import StartedJobRegistry
+
+from app.database import db
+from app.queues import QUEUES, make_worker
+from app.redis_conn import connection
+from tests.faults.conftest import health, mails_per_letter, outbox_waiting, sign_up, wait_until
+from mail.models import SENDING, SentMessage
+
+pytestmark = pytest.mark.faults
+
+
+def descendants(pid):
+    found = []
+    for stat in os.scandir("/proc"):
+        if not stat.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{stat.name}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found += [int(stat.name), *descendants(int(stat.name))]
+    return found
+
+
+def kill_hard(process):
+    """SIGKILL the worker with its work-horse and its scheduler: nothing gets to clean up."""
+    os.kill(process.pid, signal.SIGSTOP)  # it forks no new work-horse while its children are listed
+    for pid in [*descendants(process.pid), process.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait(timeout=10)
+
+
+def sign_ups(url, count, prefix):
+    with httpx.Client(base_url=url, timeout=30) as client, ThreadPoolExecutor(4) as pool:
+        return list(pool.map(lambda n: sign_up(client, n, prefix).status_code, range(count)))
+
+
+def uncertain_keys(app):
+    with app.app_context():
+        keys = db.session.scalars(sa.select(SentMessage.key).where(SentMessage.status == SENDING)).all()
+        db.session.remove()
+        return keys
+
+
+def test_a_worker_killed_mid_batch_and_restarted_loses_and_doubles_nothing(app, processes, redis_server, festival, smtp):
+    web = processes.web()
+    assert sign_ups(web.url, 60, "batch") == [201] * 60  # no worker yet: 60 confirmations queued
+    worker = processes.worker()
+    assert wait_until(lambda: len(mails_per_letter(smtp)) >= 6, seconds=120), processes.log(worker)
+    kill_hard(worker)
+    at_kill = len(mails_per_letter(smtp))
+    assert at_kill < 60, "the worker finished before it was killed"
+
+    restarted_at = time.monotonic()
+    processes.worker()
+    resumed = wait_until(lambda: len(mails_per_letter(smtp)) > at_kill + 1, seconds=30)
+    resumed_after = time.monotonic() - restarted_at
+    assert resumed, "the restarted worker sent nothing in 30 s"
+    # Every queued confirmation but the one the killed work-horse held goes out.
+    assert wait_until(lambda: len(mails_per_letter(smtp)) >= 59, seconds=120)
+
+    # The job the killed work-horse held is RQ's to give back once the dead worker's
+    # heartbeat has expired (about 90 s): that wait is RQ's, not ours, so the test
+    # runs RQ's own clean-up with its clock moved past the expiry.
+    with app.app_context():
+        conn = connection()
+        survivor = make_worker(app)
+        for name in QUEUES:
+            queue = Queue(name, connection=conn)
+            StartedJobRegistry(name, connection=conn).cleanup(timestamp=time.time() + 3600)
+            for job_id in queue.intermediate_queue.get_job_ids():
+                conn.set(queue.intermediate_queue.get_first_seen_key(job_id), time.time() - 120)
+            queue.intermediate_queue.cleanup(survivor, queue)
+    uncertain = uncertain_keys(app)
+    assert wait_until(lambda: len(mails_per_letter(smtp)) + len(uncertain_keys(app)) >= 60, seconds=60), processes.log(web)
+    time.sleep(2)
+    letters = mails_per_letter(smtp)
+    assert set(letters.values()) == {1}  # none doubled
+    assert len(letters) + len(uncertain_keys(app)) == 60 and len(uncertain) <= 1  # none lost without a trace
+    print(f"\nworker killed after {at_kill} of 60; its successor sent again {resumed_after:.1f} s after it started; "
+          f"{len(letters)} letters once, {len(uncertain_keys(app))} uncertain")
+
+
+def test_smtp_refusing_for_a_while_delays_mail_and_loses_none(app, processes, redis_server, festival, smtp):
+    web = processes.web()
+    worker = processes.worker()
+    assert wait_until(lambda: health(web.url)[0] == 200, seconds=60), processes.log(worker)
+    smtp.refuse = 10**6  # 451 to every message
+    assert sign_ups(web.url, 20, "refused") == [201] * 20
+    time.sleep(5)  # the first attempt is refused; its retry comes 10 s after it
+    assert len(mails_per_letter(smtp)) == 0
+    with smtp.lock:
+        smtp.refuse = 0
+    recovered = time.monotonic()
+    delivered = wait_until(lambda: len(mails_per_letter(smtp)) >= 20, seconds=60)
+    delivered_after = time.monotonic() - recovered
+    assert delivered, f"{len(mails_per_letter(smtp))} of 20 within a minute of recovery\n{processes.log(worker)}"
+    time.sleep(2)
+    assert set(mails_per_letter(smtp).values()) == {1} and len(mails_per_letter(smtp)) == 20
+    assert outbox_waiting(app) == 0
+    print(f"\nSMTP refused for 5 s: all 20 delivered once, {delivered_after:.1f} s after it accepted again")
