@@ -11,6 +11,8 @@ from app.database import db
 from app.limits import by_address, by_field, by_view_arg, rate_limit
 from events.models import DEFAULT_SIGNUPS_PER_HOUR, Festival
 
+SLUG_LENGTH = Festival.__table__.c.slug.type.length
+
 # A family signs up once. The same e-mail again is told its pass exists and is mailed the
 # link again, so hammering one e-mail would flood that mailbox: refused after a few.
 SIGN_UP_PER_EMAIL = "5/minute;20/hour"
@@ -25,7 +27,11 @@ BOOK_PER_ADDRESS = "600/minute;6000/hour"
 def festival_ceiling():
     """The festival's own ceiling on new passes an hour, which its organisers see and raise."""
     slug = (request.view_args or {}).get("slug")
-    per_hour = db.session.scalar(sa.select(Festival.signups_per_hour).where(Festival.slug == slug)) if slug else None
+    # Asked before the input guard has looked at the URL: a slug no festival can have (PostgreSQL
+    # refuses NUL in a string) is left to the view's 404 rather than sent to the database.
+    if not slug or len(slug) > SLUG_LENGTH or "\x00" in slug:
+        return f"{DEFAULT_SIGNUPS_PER_HOUR}/hour"
+    per_hour = db.session.scalar(sa.select(Festival.signups_per_hour).where(Festival.slug == slug))
     return f"{per_hour or DEFAULT_SIGNUPS_PER_HOUR}/hour"
 
 

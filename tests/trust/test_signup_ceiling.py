@@ -44,6 +44,14 @@ def test_the_ceiling_refuses_new_passes_beyond_it_until_an_organiser_raises_it(a
     assert _sign_up(client, "family3@example.org").status_code == 201
 
 
+@pytest.mark.parametrize("slug", ["%00", "a%00b", "x" * 81, "ceiling-fest%00"])
+def test_a_sign_up_to_a_slug_no_festival_can_have_is_a_4xx(app, client, festival, slug):
+    """The festival's ceiling is looked up before the input guard: PostgreSQL refuses NUL in a string."""
+    answer = client.post(f"/api/v1/festivals/{slug}/passes",
+                         json={"name": "Visitor", "email": "nul@example.org", "age_group": "adult", "consent": True})
+    assert 400 <= answer.status_code < 500, answer.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("value", [0, -1, 100_001, "many", None])
 def test_a_ceiling_that_is_not_a_count_is_refused_naming_the_field(app, client, festival, value):
     answer = client.patch(f"/api/v1/festivals/{SLUG}", json={"signups_per_hour": value}, headers=festival)
