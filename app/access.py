@@ -57,6 +57,9 @@ VISITOR = frozenset(
 # Any signed-in console user (the view checks the rest).
 SIGNED_IN = frozenset({"login.home", "login.logout", "checkin.signed_in_device"})
 
+# Operators: loopback that no proxy forwarded, or an admin's bearer token (the view checks).
+OPERATOR = frozenset({"metrics.metrics"})
+
 # Development only: 404 unless DEV_MAILBOX is on (never in production).
 DEVELOPMENT = frozenset(
     {
@@ -72,10 +75,11 @@ def declared_roles(endpoint):
 
 
 def rule_for(endpoint):
-    """'roles', 'public', 'visitor', 'signed-in', 'development', or None when undeclared."""
+    """'roles', 'public', 'visitor', 'signed-in', 'operator', 'development', or None when undeclared."""
     if declared_roles(endpoint) is not None:
         return "roles"
-    for name, group in (("public", PUBLIC), ("visitor", VISITOR), ("signed-in", SIGNED_IN), ("development", DEVELOPMENT)):
+    for name, group in (("public", PUBLIC), ("visitor", VISITOR), ("signed-in", SIGNED_IN), ("operator", OPERATOR),
+                        ("development", DEVELOPMENT)):
         if endpoint in group:
             return name
     return None

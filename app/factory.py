@@ -13,19 +13,22 @@ import events.cli
 import events.models  # noqa: F401 - every table in the metadata for Alembic
 import events.views
 import registrations.api
+import registrations.metrics  # noqa: F401 - each package registers its figures for /metrics (app/metrics.py)
 import registrations.models  # noqa: F401
 import registrations.privacy  # noqa: F401
 import registrations.views
 import reports.api
+import reports.metrics  # noqa: F401
 import reports.models  # noqa: F401
 import reports.views
 import workers.cli
 import workers.dispatch
+import workers.metrics  # noqa: F401
 import workers.models  # noqa: F401
 import workers.privacy
 import workers.views
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
-from app import bench_floor
+from app import bench_floor, files, logs, metrics  # noqa: F401 - stored_files table
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
 from app.config import INSTANCE_DIR, from_environment
@@ -115,6 +118,9 @@ def create_app(test_config=None):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     register_error_handlers(app)
+    # The request id and the clock start before anything can refuse the request.
+    logs.install(app)
+    metrics.install(app)
     # Who may call comes first (anonymous callers learn nothing about bodies), then hostile input.
     app.before_request(access.enforce)
     input_guard.install(app)

@@ -26,6 +26,9 @@ from flask import current_app
 from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError
 
+from prometheus_client.core import GaugeMetricFamily
+
+from app import metrics
 from app.database import db, now_utc
 from app.outbox import OutboxMessage
 from app.queues import DEFAULT
@@ -67,22 +70,23 @@ def hand_over(ids):
     # rolled-back savepoint, or already handed over, is skipped here.
     with db.engine.connect() as conn:
         rows = conn.execute(
-            sa.select(OutboxMessage.id, OutboxMessage.topic).where(
+            sa.select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.request_id).where(
                 OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None)
             )
         ).all()
     if not rows:
         return 0
-    pending = [message_id for message_id, _ in rows]
+    pending = [message_id for message_id, _, _ in rows]
     # Nothing consumes a quiet message: it counts as held without a job.
-    held, error = [message_id for message_id, topic in rows if topic in _quiet_topics], None
-    loud = [message_id for message_id, topic in rows if topic not in _quiet_topics]
+    held, error = [message_id for message_id, topic, _ in rows if topic in _quiet_topics], None
+    loud = [(message_id, request_id) for message_id, topic, request_id in rows if topic not in _quiet_topics]
     queue = Queue(DEFAULT, connection=connection()) if loud else None
-    for message_id in loud:
+    for message_id, request_id in loud:
         try:
             queue.enqueue_call(
                 DISPATCH_JOB,
                 kwargs={"message_id": message_id},
+                meta={"request_id": request_id} if request_id else None,
                 job_id=job_id_for(message_id),
                 unique=True,
                 retry=Retry(max=DISPATCH_RETRY[0], interval=DISPATCH_RETRY[1]),
@@ -163,6 +167,19 @@ def backlog():
         )
     ).one()
     return row[0], row[1]
+
+
+@metrics.add_collector
+def outbox_metrics():
+    """The backlog the relay has not handed to RQ, and how long its oldest message has waited."""
+    pending, oldest = backlog()
+    count = GaugeMetricFamily("thetsakan_outbox_backlog", "Outbox messages committed and not yet handed to RQ.")
+    count.add_metric([], pending)
+    age = GaugeMetricFamily(
+        "thetsakan_outbox_oldest_age_seconds", "Age of the oldest message not yet handed to RQ (0 when none waits)."
+    )
+    age.add_metric([], (now_utc() - oldest).total_seconds() if oldest is not None else 0.0)
+    return [count, age]
 
 
 def _paused():

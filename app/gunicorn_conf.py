@@ -1,0 +1,15 @@
+"""Gunicorn hooks for a web node: `gunicorn -c python:app.gunicorn_conf wsgi:app` (docs/deploy.md).
+
+The metric files of an earlier run of this node are removed before its processes count
+(app/metrics.py); each gunicorn worker writes its own as "web-<pid>". The files of a
+worker gunicorn replaced (--max-requests, a crash) stay, so its counts still add up.
+"""
+from app import metrics
+
+
+def on_starting(server):
+    metrics.forget(("web",))
+
+
+def post_fork(server, worker):
+    metrics.set_role("web")
