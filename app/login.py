@@ -7,6 +7,7 @@ from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
 from app.database import db
+from app.limits import by_address, by_field, rate_limit
 from app.users import authenticate
 
 bp = Blueprint("login", __name__)
@@ -24,7 +25,15 @@ def _safe_next(target):
     return None
 
 
+# Password guessing, counted per account and per address (counted where the password is checked:
+# a request without its CSRF token is refused before).
+SIGN_IN_PER_ACCOUNT = "10/minute;50/hour"
+SIGN_IN_PER_ADDRESS = "10/minute;50/hour"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@rate_limit(SIGN_IN_PER_ACCOUNT, per=by_field("email"))
+@rate_limit(SIGN_IN_PER_ADDRESS, per=by_address)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

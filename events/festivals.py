@@ -8,7 +8,7 @@ from app.database import db
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.outbox import emit
 from events import validation as check
-from events.models import City, Festival, ProgrammeSession
+from events.models import DEFAULT_SIGNUPS_PER_HOUR, MAX_SIGNUPS_PER_HOUR, City, Festival, ProgrammeSession
 from events.vocabulary import FESTIVAL_STATUSES
 
 MAX_FESTIVAL_DAYS = 366
@@ -30,6 +30,7 @@ FESTIVAL_FIELDS = (
     "stamp_goal",
     "allow_walk_ins",
     "allow_self_checkin",
+    "signups_per_hour",
 )
 
 
@@ -105,6 +106,8 @@ def _clean_festival(values):
     clean["stamp_goal"] = check.integer("stamp_goal", values.get("stamp_goal", 5), minimum=0, maximum=1000, nullable=False)
     clean["allow_walk_ins"] = check.boolean("allow_walk_ins", values.get("allow_walk_ins", True))
     clean["allow_self_checkin"] = check.boolean("allow_self_checkin", values.get("allow_self_checkin", False))
+    clean["signups_per_hour"] = check.integer("signups_per_hour", values.get("signups_per_hour", DEFAULT_SIGNUPS_PER_HOUR),
+                                              minimum=1, maximum=MAX_SIGNUPS_PER_HOUR, nullable=False)
     return clean
 
 

@@ -23,6 +23,11 @@ class City(db.Model):
 
     festivals: Mapped[list["Festival"]] = relationship(back_populates="city")
 
+# New passes a festival takes in an hour before sign-ups are refused (429): a ceiling against a
+# script signing up thousands of fake families, which the festival's organisers see and raise.
+DEFAULT_SIGNUPS_PER_HOUR = 2000
+MAX_SIGNUPS_PER_HOUR = 100_000
+
 
 class Festival(db.Model):
     __tablename__ = "festivals"
@@ -45,6 +50,8 @@ class Festival(db.Model):
     stamp_goal: Mapped[int] = mapped_column(default=5)
     allow_walk_ins: Mapped[bool] = mapped_column(default=True)
     allow_self_checkin: Mapped[bool] = mapped_column(default=False)
+    signups_per_hour: Mapped[int] = mapped_column(default=DEFAULT_SIGNUPS_PER_HOUR,
+                                                  server_default=str(DEFAULT_SIGNUPS_PER_HOUR))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
@@ -145,7 +152,7 @@ class Booth(db.Model):
 
 
 class ProgrammeImport(db.Model):
-    """A large programme spreadsheet, checked and applied by a worker (events.programme_import.run_import)."""
+    """A large programme spreadsheet, checked and applied by a worker (events.importing.programme.run_import)."""
 
     __tablename__ = "programme_imports"
 

@@ -1,13 +1,13 @@
 """cluster: files kept in the database for every node, and the request id on outbox messages
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0010"
-down_revision = "0007"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

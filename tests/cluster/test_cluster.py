@@ -41,7 +41,7 @@ from tests.conftest import IN_CI, bearer, free_port
 from tests.operations.conftest import ROOT, WebNode, node_env, wait_for
 from tests.workers.conftest import promote_scheduled
 from tests.workers.test_resilience import kill_worker, recover_abandoned_jobs
-from workers.models import SENDING, SENT, SentMessage
+from mail.models import SENDING, SENT, SentMessage
 
 pytestmark = pytest.mark.cluster
 

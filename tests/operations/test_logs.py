@@ -41,7 +41,7 @@ def test_a_sign_up_and_its_jobs_log_one_line_each_with_one_request_id_and_no_per
 
     jobs = [line for line in json_lines(worker_log) if line.get("event") == "job"]
     caused = {line["job"] for line in jobs if line["request_id"] == "req-4f1c2b9a7d"}
-    assert caused == {"workers.dispatch.handle_message", "workers.mail.jobs.send_pass_confirmation"}
+    assert caused == {"workers.dispatch.handle_message", "workers.jobs.mail.send_pass_confirmation"}
     assert all(line["outcome"] == "finished" for line in jobs)
 
     everything = web_node.log_path.read_text(encoding="utf-8") + worker_log.read_text(encoding="utf-8")

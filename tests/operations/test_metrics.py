@@ -171,7 +171,7 @@ def test_jobs_counted_in_work_horses_add_up_in_one_file_per_worker(app, smtp, fe
         with app.app_context():
             found = samples(metrics.exposition().decode())
         return value(found, "thetsakan_job_duration_seconds_count", queue="mail",
-                     job="workers.mail.jobs.send_pass_confirmation", outcome="finished")
+                     job="workers.jobs.mail.send_pass_confirmation", outcome="finished")
 
     before = confirmations()
     for n in range(4):
@@ -200,7 +200,7 @@ def test_a_worker_process_serves_its_machines_job_metrics(tmp_path, database_url
         for _ in range(300):
             found = samples(httpx.get(f"http://127.0.0.1:{port}/metrics").text)
             done = value(found, "thetsakan_job_duration_seconds_count", queue="mail",
-                         job="workers.mail.jobs.send_pass_confirmation", outcome="finished")
+                         job="workers.jobs.mail.send_pass_confirmation", outcome="finished")
             if done:
                 break
             worker.wait(timeout=0.2) if worker.poll() is not None else __import__("time").sleep(0.2)
