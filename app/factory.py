@@ -36,6 +36,7 @@ from app import access, audit, audit_views, cli, health, i18n, limits, login, ou
 from app import files, logs, metrics  # noqa: F401 - the stored_files table
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
+from app.conditional import declared_cache_control
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
 from app.errors import register_error_handlers
@@ -147,9 +148,9 @@ def create_app(test_config=None):
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith(("/passes/", "/p/", "/api/v1/passes/")):
-            # Pages and answers behind a secret token never go into shared caches.
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        cache_control = declared_cache_control(app.view_functions.get(request.endpoint))
+        if cache_control:  # declared by the view (app.conditional.no_store, app.auth.visitor)
+            response.headers.setdefault("Cache-Control", cache_control)
         return response
 
     @app.teardown_request

@@ -12,10 +12,10 @@ megabytes); the limit is PostgreSQL's 1 GB per value and the web process's memor
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Response
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import UTCDateTime, db, now_utc
+from app.downloads import download
 
 
 class StoredFile(db.Model):
@@ -62,20 +62,9 @@ def delete(keys):
 
 
 def send(stored, as_attachment=True):
-    """A download answer for a stored file, the same from every node (its ETag too)."""
-    response = Response(stored.content, mimetype=stored.content_type)
+    """A download answer for a stored file (app/downloads.py), the same from every node, its ETag too."""
+    response = download(stored.content, stored.name, stored.content_type, inline=not as_attachment)
     response.set_etag(f"{stored.id}-{stored.size}")
-    if as_attachment:
-        from werkzeug.http import dump_options_header  # quoted, and RFC 5987 for non-ASCII names
-
-        try:
-            stored.name.encode("ascii")
-            disposition = dump_options_header("attachment", {"filename": stored.name})
-        except UnicodeEncodeError:
-            from urllib.parse import quote
-
-            disposition = f"attachment; filename*=UTF-8''{quote(stored.name)}"
-        response.headers["Content-Disposition"] = disposition
     return response
 
 

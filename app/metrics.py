@@ -28,7 +28,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from app.auth import current_principal
+from app.auth import current_principal, operator
 from app.errors import DomainError
 from app.users import ADMIN
 
@@ -260,6 +260,7 @@ def _refuse(status, code, message):
 
 
 @bp.get("/metrics")
+@operator
 def metrics():
     """Prometheus text. Loopback, or an admin's bearer token."""
     if request.headers.get("Authorization") or not _from_loopback():

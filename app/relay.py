@@ -23,13 +23,12 @@ from datetime import timedelta
 import redis
 import sqlalchemy as sa
 from flask import current_app
-from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
-
 from prometheus_client.core import GaugeMetricFamily
+from rq import Queue
 
 from app import metrics
 from app.database import db, now_utc
+from app.enqueue import enqueue_once
 from app.outbox import OutboxMessage
 from app.queues import DEFAULT
 from app.redis_conn import connection
@@ -43,10 +42,6 @@ SWEEP_BATCH = 500
 # redis-py retries a refused connection for about 4 s, and no request should wait that
 # long more than once or twice a minute while Redis is down.
 PAUSE_AFTER_FAILURE = 30.0
-# The dispatch job only fans a message out into other jobs; it retries like them.
-DISPATCH_RETRY = (5, [10, 30, 60, 300, 900])
-_KEEP_RESULT = 600
-_KEEP_FAILURE = 30 * 24 * 3600
 
 _PAUSE_KEY = "thetsakan_relay_paused_until"
 # Topics that no job consumes, given by create_app() (it alone names the workers).
@@ -83,19 +78,18 @@ def hand_over(ids):
     queue = Queue(DEFAULT, connection=connection()) if loud else None
     for message_id, request_id in loud:
         try:
-            queue.enqueue_call(
+            # The dispatch job only fans a message out into other jobs; it retries like them. None
+            # back means RQ holds it already (a racing relay or sweep got there first): held too.
+            enqueue_once(
+                DEFAULT,
                 DISPATCH_JOB,
-                kwargs={"message_id": message_id},
+                {"message_id": message_id},
+                job_id_for(message_id),
+                queue=queue,
+                # The request that emitted it: its jobs log the same id (app/logs.py).
                 meta={"request_id": request_id} if request_id else None,
-                job_id=job_id_for(message_id),
-                unique=True,
-                retry=Retry(max=DISPATCH_RETRY[0], interval=DISPATCH_RETRY[1]),
-                result_ttl=_KEEP_RESULT,
-                failure_ttl=_KEEP_FAILURE,
                 description=f"outbox message {message_id}",
             )
-        except DuplicateJobError:
-            pass  # RQ holds it already: a racing relay or sweep got there first
         except (redis.exceptions.RedisError, OSError) as exc:
             error = exc
             break

@@ -4,23 +4,26 @@ Handlers parse, call a service, commit, render. Scanner phones authenticate with
 `Authorization: Bearer <token>`: a staff user's token, or the token a paired
 device received from POST /scanner-devices/pair.
 """
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
+from app.downloads import download
 from app.errors import DomainError, ErrorSchema
 from app.limits import by_caller, by_view_arg, rate_limit
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, scanning, stats, visits
 from checkin.bundle import scanner_bundle
-from checkin.checkpoints import SCANNING_ROLES, checkpoint_for, festival_by_slug
+from checkin.checkpoints import SCANNING_ROLES, checkpoint_for
 from checkin.presenters import batch_answer, checkpoint_answer, scan_answer
 from checkin.schemas import (
     BatchIn, BatchOut, CheckinStatsOut, CheckpointIn, CheckpointOut, CheckpointPatch, DeviceOut, PairIn, PairingOut, ScanIn, ScanOut,
     ScannerFestivalsOut, VisitIn, VisitOut,
 )
+from events.services import find_festival
+from registrations.services import pass_for_manage_token
 
 blp = Blueprint("checkin_api", __name__, description="Checkpoints and scans")
 BEARER = [{"bearerAuth": []}]
@@ -34,7 +37,7 @@ VISITS_PER_PASS = "60/minute"  # a visitor's phone at the posters
 
 
 def _festival_for(slug):
-    festival = festival_by_slug(slug)
+    festival = find_festival(slug)
     ensure_city(festival.city_id)
     return festival
 
@@ -158,8 +161,7 @@ def poster(checkpoint_id):
     """The printable A4 poster (Thai and English) that visitors scan with their phones."""
     checkpoint = checkpoint_for(current_principal(), checkpoint_id)
     pdf = posters.poster_pdf(checkpoint)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="poster-{checkpoint.id}-v{checkpoint.poster_version}.pdf"'})
+    return download(pdf, posters.poster_filename(checkpoint), "application/pdf", inline=True)
 
 
 @blp.route("/checkpoints/<int:checkpoint_id>/poster/rotate", methods=["POST"])
@@ -182,10 +184,11 @@ def rotate_poster(checkpoint_id):
 @blp.alt_response(403, schema=ErrorSchema, description="`self_checkin_off`: this festival checks visitors in at the door")
 @blp.alt_response(404, schema=ErrorSchema, description="`not_found`: no such pass; `invalid_poster`: not one of our posters")
 @blp.alt_response(410, schema=ErrorSchema, description="`poster_retired`: the poster was replaced")
+@visitor
 @rate_limit(VISITS_PER_PASS, per=by_view_arg("manage_token"))
 def visit(data, manage_token):
     """A visitor's phone at a poster: a booth visit on the stamp card, or self check-in to a booked session."""
-    pass_ = visits.pass_for_manage_token(manage_token)
+    pass_ = pass_for_manage_token(manage_token)
     outcome, checkpoint = visits.visit(pass_, data["poster_code"])
     card = visits.stamp_card(pass_)
     target = checkpoint.booth or checkpoint.session
@@ -207,6 +210,7 @@ def visit(data, manage_token):
 @blp.alt_response(404, schema=ErrorSchema, description="`invalid_pairing`: not a pairing code, or one that no longer applies")
 @blp.alt_response(409, schema=ErrorSchema, description="`pairing_used`: the code was used already")
 @blp.alt_response(410, schema=ErrorSchema, description="`pairing_expired`: show a new code")
+@public
 def pair_device(data):
     """Pair a phone with a one-time code from the organiser console; answers the device's bearer token."""
     try:

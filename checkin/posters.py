@@ -71,6 +71,11 @@ def qr_svg(data):
     return image.to_string(encoding="unicode")
 
 
+def poster_filename(checkpoint):
+    """Its version in the name: a reprinted poster is not mistaken for the one it replaces."""
+    return f"poster-{checkpoint.id}-v{checkpoint.poster_version}.pdf"
+
+
 def poster_pdf(checkpoint):
     """The A4 poster, Thai and English, with the QR of its /p/ address."""
     url = poster_url(checkpoint)

@@ -201,14 +201,25 @@ def reachable(festival, user, for_edit, what="festival"):
     return festival
 
 
+def festival_with_slug(slug):
+    """The festival with this slug, drafts included, or None (a malformed slug names none).
+    Who may see it is decided by the callers below, or by the caller's own rule."""
+    if not check.is_slug(slug):
+        return None
+    return db.session.scalar(sa.select(Festival).options(joinedload(Festival.city)).where(Festival.slug == slug))
+
+
 def festival_by_slug(slug, user=None, for_edit=False):
     """The festival; NotFound also for a draft the user may not act on; for_edit: Forbidden outside the user's city."""
-    festival = None
-    if check.is_slug(slug):
-        festival = db.session.scalar(
-            sa.select(Festival).options(joinedload(Festival.city)).where(Festival.slug == slug)
-        )
-    return reachable(festival, user, for_edit)
+    return reachable(festival_with_slug(slug), user, for_edit)
+
+
+def find_festival(slug):
+    """The festival with this slug, drafts included, for callers that judge access themselves; NotFound otherwise."""
+    festival = festival_with_slug(slug)
+    if festival is None:
+        raise NotFound("festival", f"No festival {slug!r}.")
+    return festival
 
 
 def festival_by_id(festival_id, user=None, for_edit=False):

@@ -10,8 +10,9 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app import personal_data
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
+from app.downloads import download
 from app.errors import ErrorSchema, NotFound
 from events import services as events_services
 from events.models import Festival
@@ -44,6 +45,7 @@ ORGANISER = [{"bearerAuth": []}]
 @blp.arguments(SignUpIn)
 @blp.response(201, PassOut, description="A new pass (the token is shown only now and in the mailed link).")
 @blp.alt_response(200, schema=ExistingPassOut, description="This email has a pass: its link is mailed to it.")
+@public
 @sign_up_limited
 def sign_up(data, slug):
     """Sign up for a published festival: one pass per email."""
@@ -57,6 +59,7 @@ def sign_up(data, slug):
 
 @blp.route("/passes/<token>", methods=["GET"])
 @blp.response(200, PassView)
+@visitor
 def get_pass(token):
     """The pass, its party, its bookings (with waitlist positions) and its links."""
     return svc.pass_for_manage_token(token)
@@ -64,6 +67,7 @@ def get_pass(token):
 
 @blp.route("/passes/<token>", methods=["DELETE"])
 @blp.response(200, PassView)
+@visitor
 def cancel_pass(token):
     """Cancel the whole pass and its bookings; scans then answer `cancelled`."""
     pass_ = svc.cancel_pass(svc.pass_for_manage_token(token).id)
@@ -73,20 +77,18 @@ def cancel_pass(token):
 
 @blp.route("/passes/<token>/export", methods=["GET"])
 @blp.response(200, content_type="application/json", description="A JSON file (attachment)")
+@visitor
 def export_personal_data(token):
     """Everything we hold about the pass holder, as a JSON download (PDPA: the right to a copy)."""
     pass_ = svc.pass_for_manage_token(token)
     body = json.dumps(personal_data.export(pass_), ensure_ascii=False, indent=2)
     filename = f"thetsakan-{pass_.festival.slug}-pass-{pass_.id}.json"
-    return Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
-    )
+    return download(body, filename, "application/json", headers={"Cache-Control": "no-store"})
 
 
 @blp.route("/passes/<token>/personal-data", methods=["DELETE"])
 @blp.response(200, PersonalDataDeletedOut)
+@visitor
 def delete_personal_data(token):
     """Delete the pass holder's personal data (PDPA): bookings of sessions still to come are cancelled
     (the waitlist moves up), the pass is anonymised and its links stop working (404); its QR code
@@ -98,6 +100,7 @@ def delete_personal_data(token):
 
 @blp.route("/passes/<token>/qr.png", methods=["GET"])
 @blp.response(200, content_type="image/png")
+@visitor
 def pass_qr(token):
     """The pass's QR code as a PNG image."""
     pass_ = svc.pass_for_manage_token(token)
@@ -112,6 +115,7 @@ def pass_qr(token):
     description="`clash` (with the other `session_id`), `closed`, `already_booked` (with `booking_id`), "
     "`no_booking_needed`, `exceeds_capacity`, `pass_cancelled`",
 )
+@visitor
 @booking_by_token
 def book(data, token):
     """Book a session: 409 `clash`, `closed`, `already_booked`, `no_booking_needed`."""
@@ -123,6 +127,7 @@ def book(data, token):
 @blp.route("/passes/<token>/bookings/<int:booking_id>", methods=["DELETE"])
 @blp.response(200, BookingOut)
 @blp.alt_response(409, schema=ErrorSchema, description="`closed`: the session has started")
+@visitor
 def cancel_booking(token, booking_id):
     """Cancel a booking; freed seats go to the waitlist at once."""
     booking = svc.cancel_booking(svc.pass_for_manage_token(token).id, booking_id)
@@ -141,12 +146,6 @@ def _festival_session(session_id):
 
 def _festival(slug):
     return events_services.festival_by_slug(slug, user=current_principal(), for_edit=True)
-
-
-def _csv(body, filename):
-    return Response(
-        body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
 
 
 @blp.route("/sessions/<int:session_id>/bookings", methods=["GET"])
@@ -220,7 +219,7 @@ def session_attendees(session_id):
     session = _festival_session(session_id)
     body = svc.session_attendees_csv(session)
     db.session.commit()  # who downloaded it goes into the audit log
-    return _csv(body, f"session-{session.id}-attendees.csv")
+    return download(body, f"session-{session.id}-attendees.csv", "text/csv")
 
 
 @blp.route("/festivals/<slug>/attendees.csv", methods=["GET"])
@@ -232,4 +231,4 @@ def festival_attendees(slug):
     festival = _festival(slug)
     body = svc.festival_attendees_csv(festival)
     db.session.commit()  # who downloaded it goes into the audit log
-    return _csv(body, f"{festival.slug}-attendees.csv")
+    return download(body, f"{festival.slug}-attendees.csv", "text/csv")

@@ -12,21 +12,12 @@ up, wait in RQ's failed registry (with their error) for /admin/jobs.
 import logging
 from dataclasses import dataclass
 
-from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
-
 from app.database import db, now_utc
+from app.enqueue import enqueue_once
 from app.outbox import OutboxMessage
 from app.queues import DEFAULT, FEEDS, MAIL, REPORTS
-from app.redis_conn import connection
 
 log = logging.getLogger(__name__)
-
-RETRY_MAX = 5
-RETRY_INTERVALS = [10, 30, 60, 300, 900]  # seconds: about 22 minutes of patience in all
-KEEP_RESULT = 600
-KEEP_FAILURE = 30 * 24 * 3600
-
 
 @dataclass(frozen=True)
 class JobSpec:
@@ -46,6 +37,8 @@ MAIL_JOBS = "workers.jobs.mail"
 REMINDERS = "workers.jobs.reminders"
 FEED_JOBS = "workers.jobs.feeds"
 SESSION_JOBS = "workers.jobs.session_bookings"
+IMPORT_JOBS = "workers.jobs.programme_imports"
+REPORT_JOBS = "workers.jobs.reports"
 
 
 def _booking_jobs(notice):
@@ -91,16 +84,9 @@ TOPICS = {
     ),
     # Scans change no mail and no feed; reports read the scans table itself.
     "scan.recorded": (),
-    "import.requested": (JobSpec("events.importing.programme.run_import", DEFAULT, ("import_id",), timeout=1800),),
-    "report.requested": (
-        JobSpec("workers.jobs.reports.build_report", REPORTS, ("report_id",), timeout=1800),
-        # --- end of REPORTS ---
-    ),
+    "import.requested": (JobSpec(f"{IMPORT_JOBS}.run_import", DEFAULT, ("import_id",), timeout=1800),),
+    "report.requested": (JobSpec(f"{REPORT_JOBS}.build_report", REPORTS, ("report_id",), timeout=1800),),
 }
-
-
-def retry_policy():
-    return Retry(max=RETRY_MAX, interval=list(RETRY_INTERVALS))
 
 
 def job_id(message_id, spec):
@@ -109,21 +95,8 @@ def job_id(message_id, spec):
 
 def enqueue(spec, job_id_, kwargs, description=None, request_id=None):
     """Enqueue one job once (a second enqueue with the same id is refused and ignored)."""
-    try:
-        return Queue(spec.queue, connection=connection()).enqueue_call(
-            spec.func,
-            kwargs=kwargs,
-            job_id=job_id_,
-            unique=True,
-            retry=retry_policy(),
-            timeout=spec.timeout,
-            result_ttl=KEEP_RESULT,
-            failure_ttl=KEEP_FAILURE,
-            description=description,
-            meta={"request_id": request_id} if request_id else None,
-        )
-    except DuplicateJobError:
-        return None
+    return enqueue_once(spec.queue, spec.func, kwargs, job_id_, timeout=spec.timeout, description=description,
+                        meta={"request_id": request_id} if request_id else None)
 
 
 def handle_message(message_id):

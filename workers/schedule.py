@@ -13,13 +13,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from rq import Queue
-from rq.job import JobStatus
-from rq.exceptions import DuplicateJobError
 from rq.utils import import_attribute
 
+from app.enqueue import schedule_once
 from app.queues import DEFAULT, MAIL, REPORTS
-from app.redis_conn import connection
 
 log = logging.getLogger(__name__)
 
@@ -75,20 +72,6 @@ def quiet_worker_log():
 
 def job_id(entry, slot):
     return f"recurring-{entry.name}-{slot}"
-
-
-def schedule_once(queue_name, at, func, kwargs, job_id_, **options):
-    """enqueue_at with a job id RQ holds at most once (RQ 2.12's enqueue_at ignores unique=True).
-
-    Returns False when a job with this id exists (scheduled, queued, running or kept).
-    """
-    queue = Queue(queue_name, connection=connection())
-    job = queue.create_job(func, kwargs=kwargs, job_id=job_id_, status=JobStatus.SCHEDULED, **options)
-    try:
-        queue.schedule_job(job, at, unique=True)
-        return True
-    except DuplicateJobError:
-        return False
 
 
 def _schedule_slot(entry, slot):

@@ -3,30 +3,27 @@ phones, and watch the live counters. Handlers parse, call a service, commit, red
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from wtforms import SelectChoice
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
+from app.downloads import download
 from app.errors import DomainError
 from app.users import User
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, stats
 from checkin.forms import KIND_LABELS, CheckpointEditForm, CheckpointForm, ConfirmForm, PairingForm
 from events.models import Booth, ProgrammeSession
+from events.services import find_festival
 
 PREFIX = "/organiser/festivals/<slug>/checkpoints"
 NONE = SelectChoice("0", "—")
 
 
-def organiser_page(view):
-    return login_required(require_roles("organiser")(view))
-
-
 def _festival(slug):
-    festival = checkpoint_service.festival_by_slug(slug)
+    festival = find_festival(slug)
     ensure_city(festival.city_id)
     return festival
 
@@ -145,8 +142,7 @@ def live_stats(slug):
 @organiser_page
 def poster_pdf(checkpoint_id):
     checkpoint = _checkpoint(checkpoint_id)
-    return Response(posters.poster_pdf(checkpoint), mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="poster-{checkpoint.id}-v{checkpoint.poster_version}.pdf"'})
+    return download(posters.poster_pdf(checkpoint), posters.poster_filename(checkpoint), "application/pdf")
 
 
 @organiser_page

@@ -2,7 +2,7 @@
 
 Small files (up to JOB_THRESHOLD rows) are checked and applied inside the request.
 Larger ones become a ProgrammeImport row and an `import.requested {import_id}`
-message; a worker calls run_import(import_id).
+message; the worker's job (workers/jobs/programme_imports.py) calls run_import(import_id).
 
 Progress of a running job lives in Redis (key `thetsakan:import:<id>:progress`):
 the apply step is one database transaction, and writing progress to the same

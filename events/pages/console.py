@@ -8,10 +8,9 @@ from itertools import groupby
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 from wtforms import SelectChoice
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
 from app.errors import DomainError, NotFound
 from app.i18n import local
@@ -23,11 +22,6 @@ from events.models import Booth, ProgrammeSession, Venue
 from events.programme_page import host_names
 
 REFUSED = 422
-
-
-def organiser_page(view):
-    """Signed in (else /login), an organiser or admin (else 403)."""
-    return login_required(require_roles("organiser")(view))
 
 
 def console_festival_for(slug):

@@ -9,12 +9,12 @@ bearer-token API (/api/v1/festivals/<slug>/import) calls the same functions.
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.auth import current_principal, ensure_city
+from app.auth import current_principal, ensure_city, organiser_page
 from app.database import db
 from app.errors import DomainError, NotFound
 from events.importing import programme as programme_import
 from events.console_messages import translate
-from events.pages.console import console_festival_for, organiser_page
+from events.pages.console import console_festival_for
 from events.forms import ImportForm
 from events.importing.spreadsheets import COLUMNS
 

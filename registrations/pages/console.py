@@ -4,12 +4,12 @@ one city only."""
 from itertools import groupby
 
 import sqlalchemy as sa
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
-from app.auth import current_principal, require_roles
+from app.auth import current_principal, organiser_page
 from app.database import db
+from app.downloads import download
 from app.errors import DomainError, NotFound
 from app.i18n import local
 from events import services as events_services
@@ -17,11 +17,6 @@ from events.models import ProgrammeSession
 from registrations import services as svc
 from registrations.page_messages import explain
 from registrations.services.locks import MAX_ID
-
-
-def organiser_page(view):
-    """Signed in (else /login), an organiser or admin (else 403)."""
-    return login_required(require_roles("organiser")(view))
 
 
 def _festival(slug):
@@ -43,10 +38,6 @@ def _bookable(festival):
             .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
         )
     )
-
-
-def _csv(body, filename):
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @organiser_page
@@ -140,7 +131,7 @@ def session_csv(slug, session_id):
     session = _session_of(festival, session_id)
     body = svc.session_attendees_csv(session)
     db.session.commit()  # who downloaded it goes into the audit log
-    return _csv(body, f"{festival.slug}-session-{session.id}-attendees.csv")
+    return download(body, f"{festival.slug}-session-{session.id}-attendees.csv", "text/csv")
 
 
 @organiser_page
@@ -148,7 +139,7 @@ def festival_csv(slug):
     festival = _festival(slug)
     body = svc.festival_attendees_csv(festival)
     db.session.commit()  # who downloaded it goes into the audit log
-    return _csv(body, f"{festival.slug}-attendees.csv")
+    return download(body, f"{festival.slug}-attendees.csv", "text/csv")
 
 
 def register(bp):

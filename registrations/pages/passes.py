@@ -9,6 +9,7 @@ import marshmallow as ma
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.auth import public, visitor
 from app.database import db
 from app.errors import DomainError, NotFound
 from app.i18n import current_locale, local
@@ -49,6 +50,7 @@ def _form_values(form):
     return values
 
 
+@public
 @sign_up_limited
 def signup(slug):
     festival = published_festival(slug)
@@ -97,6 +99,7 @@ def _booking_rows(pass_):
     return [r for r in rows if r["booking"].status != CANCELLED], [r for r in rows if r["booking"].status == CANCELLED]
 
 
+@visitor
 def pass_page(token):
     pass_ = svc.pass_for_manage_token(token)
     live, cancelled = _booking_rows(pass_)
@@ -121,11 +124,13 @@ def pass_page(token):
     )
 
 
+@visitor
 def pass_qr(token):
     pass_ = svc.pass_for_manage_token(token)
     return Response(qr_image.png(pass_codes.issue(pass_)), mimetype="image/png")
 
 
+@visitor
 def cancel_booking(token, booking_id):
     pass_ = svc.pass_for_manage_token(token)
     try:
@@ -139,6 +144,7 @@ def cancel_booking(token, booking_id):
     return redirect(url_for("registrations.pass_page", token=token), 303)
 
 
+@visitor
 def cancel_pass(token):
     pass_ = svc.pass_for_manage_token(token)
     if request.method == "POST":
@@ -173,6 +179,7 @@ def pass_in_form():
     return actor("token", token) if token else by_address()
 
 
+@public
 @booking_limited(pass_in_form)
 def book_session(session_id):
     session = svc.find_session(session_id)

@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from app.database import db
 from app.outbox import messages
+from app.queues import make_worker
 from events.models import ProgrammeImport, ProgrammeSession, Venue
 from events.importing.programme import import_status, run_import
 from events.importing.spreadsheets import COLUMN_NAMES, read_table
@@ -246,6 +247,17 @@ def test_a_large_file_runs_as_a_job_with_progress(app, client, world):
     # Running the job again does nothing.
     with app.app_context():
         run_import(job["id"])
+    assert session_count(app) == 260
+
+
+def test_a_large_file_is_imported_by_a_worker_through_the_dispatch(app, client, world):
+    """import.requested goes the way of every other message: the relay, the dispatch, a worker's job."""
+    job = upload(client, world, big_file(), dry_run=False).get_json()
+    with app.app_context():
+        make_worker(app).work(burst=True)  # the dispatch, then the import job it enqueued
+        db.session.remove()
+    done = client.get(job["status_url"], headers=world.bangkok_organiser).get_json()
+    assert (done["status"], done["progress"], done["created_sessions"]) == ("finished", 100, 260)
     assert session_count(app) == 260
 
 

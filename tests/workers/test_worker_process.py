@@ -13,6 +13,7 @@ from rq.job import Job
 
 from app import relay
 from app.database import db
+from app.enqueue import RETRY_MAX
 from app.outbox import emit
 from app.queues import DEFAULT, IN_PROCESS_JOBS, make_worker, run_in_worker_process
 from app.redis_conn import connection
@@ -87,7 +88,7 @@ def test_a_failing_dispatch_in_the_worker_process_keeps_its_retry_and_the_worker
         db.session.remove()
     # RQ's retry is kept (the job waits for its next attempt, one fewer left), and the
     # next message was dispatched and mailed by the same worker.
-    assert job.get_status() == "scheduled" and job.retries_left == relay.DISPATCH_RETRY[0] - 1
+    assert job.get_status() == "scheduled" and job.retries_left == RETRY_MAX - 1
     assert relay.job_id_for(broken_id) in scheduled
     assert status == SENT and len(smtp.messages) == 1
     assert not Job.exists(job_id(broken_id, TOPICS["pass.created"][0]), connection=conn)

@@ -12,14 +12,13 @@ from datetime import datetime, time, timedelta, timezone
 import sqlalchemy as sa
 
 from app.database import db, now_utc
+from app.enqueue import retrying, schedule_once
 from app.queues import MAIL
 from events.models import ProgrammeSession
 from registrations.models import CONFIRMED, Booking
-from workers.dispatch import KEEP_FAILURE, KEEP_RESULT, retry_policy
 from mail.services import content
 from workers.jobs.mail import send
 from mail.models import SENT, SentMessage
-from workers.schedule import schedule_once
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +66,7 @@ def plan(booking, now=None):
         send_reminder,
         {"booking_id": booking.id, "starts_at": session.starts_at.isoformat()},
         reminder_job_id(booking.id, session.starts_at),
-        retry=retry_policy(),
-        result_ttl=KEEP_RESULT,
-        failure_ttl=KEEP_FAILURE,
+        **retrying(),
         description=f"reminder for booking {booking.id}",
     )
     return run_at
