@@ -31,7 +31,9 @@ def node_env(database_url, redis_url, instance_dir, **extra):
     return env
 
 
-def wait_for(url, process, seconds=60):
+def wait_for(url, process, seconds=240):
+    """Until the process answers: a gunicorn node imports the whole app (PDF and chart libraries
+    included) in each process, which takes a minute or more on a busy two-core machine."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
