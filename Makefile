@@ -4,13 +4,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test install assets migrate demo bench clean translations
+.PHONY: run test install assets migrate demo bench clean translations lock
 
-$(VENV)/.installed: pyproject.toml
+# Exact versions from the lock file (docs/deploy.md, "Reproducible installs"); the app itself without deps.
+$(VENV)/.installed: pyproject.toml requirements.lock requirements-test.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Thetsakan needs Python 3.11 or newer (python3 --version).")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed
@@ -37,6 +39,13 @@ translations: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m bench.run_all
+
+# Renew the lock files on purpose (newer releases, or a dependency changed in pyproject.toml), then make test.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links
+lock: $(VENV)/.installed
+	$(BIN)/pip install --quiet 'pip-tools>=7.4,<8'
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test --constraint requirements.lock --output-file requirements-test.lock pyproject.toml
 
 clean:
 	rm -rf $(VENV) instance node_modules app/static/build checkin/static/build

@@ -1,5 +1,3 @@
-# gunicorn reads this file from the directory it starts in (docs/deploy.md).
-# The threaded worker, stopping without resetting connections already accepted (app/serving.py).
-worker_class = "app.serving.DrainingThreadWorker"
-# SIGTERM: requests in flight (and those already accepted) get this long to be answered.
-graceful_timeout = 30
+# gunicorn reads this file from the directory it starts in, so a plain `gunicorn wsgi:app`
+# gets the same settings as `-c python:app.gunicorn_conf`, their one owner (docs/deploy.md).
+from app.gunicorn_conf import *  # noqa: F401,F403

@@ -98,6 +98,11 @@ signed_in = _rule(SIGNED_IN)
 """Any signed-in console user (the view checks the rest)."""
 
 
+OPERATOR = "operator"
+operator = _rule(OPERATOR)
+"""Operators' machinery (GET /metrics): loopback that no proxy forwarded, or an admin's token; the view checks."""
+
+
 def dev_only(setting):
     """Development only: 404 unless the app's config turns `setting` on (never in production)."""
 

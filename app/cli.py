@@ -11,6 +11,7 @@ import redis
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app import logs, metrics
 from app.access import city_of
 from app.database import db
 from app.errors import DomainError
@@ -49,16 +50,25 @@ def create_user_command(email, role, city_slug, name, password):
 @click.option("--queue", "queue_names", multiple=True, type=click.Choice(QUEUES), help="Default: every queue but webhooks, which gets a worker of its own.")
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--no-fork", is_flag=True, help="Run jobs in the worker process instead of a fork per job (faster, less isolated).")
+@click.option("--metrics-port", type=int, default=None, envvar="WORKER_METRICS_PORT",
+              help="Serve this machine's worker metrics (job counts and times) in Prometheus text on this port.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, envvar="WORKER_METRICS_HOST")
 @with_appcontext
-def worker_command(queue_names, burst, no_fork):
+def worker_command(queue_names, burst, no_fork, metrics_port, metrics_host):
     """An RQ worker for the app's queues, with the scheduler."""
+    metrics.set_role("worker")
+    metrics.forget_dead_workers()
+    if metrics_port:
+        metrics.serve_process_metrics(metrics_port, metrics_host)
     worker_class = InProcessAppWorker if no_fork else AppWorker
     app = current_app._get_current_object()
     while True:
         worker = None
         try:
             worker = make_worker(app, queue_names or GENERAL_QUEUES, worker_class=worker_class)
-            worker.work(with_scheduler=True, burst=burst)
+            logs.configure()
+            # RQ's own INFO lines (three per job) would drown the one JSON line per job (app/logs.py).
+            worker.work(with_scheduler=True, burst=burst, logging_level="WARNING")
         except (redis.exceptions.RedisError, OSError) as error:  # Redis away at start, or during its teardown
             click.echo(f"worker stopped: {type(error).__name__}: {error}", err=True)
             if worker is not None and worker.pubsub_thread is not None:
@@ -81,6 +91,9 @@ def up_command(port):
     """Web app, RQ worker with scheduler, and an embedded Redis if REDIS_URL is unset, in the foreground."""
     port = port or current_app.config["PORT"]
     env = dict(os.environ)
+    # A fresh start: no counters of an earlier run (the web process and the worker share the folder).
+    env[metrics.ENV_DIR] = metrics.directory()
+    metrics.forget(("web", "worker", "horse", "proc"))
     redis = None
     if not current_app.config.get("REDIS_URL"):
         redis = EmbeddedRedis(Path(current_app.config["INSTANCE_DIR"]) / "redis").start()

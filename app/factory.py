@@ -16,14 +16,17 @@ import events.pages
 import feeds.models  # noqa: F401
 import feeds.pages
 import feeds.personal_data  # noqa: F401
+import mail.metrics  # noqa: F401 - each package registers its figures for /metrics (app/metrics.py)
 import mail.models  # noqa: F401
 import mail.pages
 import mail.personal_data  # noqa: F401
 import registrations.api
+import registrations.metrics  # noqa: F401
 import registrations.models  # noqa: F401
 import registrations.personal_data  # noqa: F401
 import registrations.pages
 import reports.api
+import reports.metrics  # noqa: F401
 import reports.models  # noqa: F401
 import reports.pages
 import teams.api
@@ -39,6 +42,7 @@ import webhooks.pages
 import webhooks.personal_data  # noqa: F401
 from webhooks.services.endpoints import wants as webhook_wants
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
+from app import files, logs, metrics  # noqa: F401 - the stored_files table
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
 from app.conditional import declared_cache_control
@@ -127,6 +131,9 @@ def create_app(test_config=None):
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
 
     register_error_handlers(app)
+    # The request id and the clock start before anything can refuse the request.
+    logs.install(app)
+    metrics.install(app)
     # Who may call comes first (anonymous callers learn nothing about bodies), then hostile input.
     app.before_request(access.enforce)
     input_guard.install(app)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.database import UTCDateTime, db, now_utc
+from app.logs import current_request_id
 
 
 class OutboxMessage(db.Model):
@@ -20,6 +21,8 @@ class OutboxMessage(db.Model):
     dispatched_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(sa.Text, nullable=True)
+    # The request (or the job) that emitted it: its jobs log the same id (app/logs.py).
+    request_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
     def __repr__(self):
         return f"<OutboxMessage {self.id} {self.topic}>"
@@ -27,7 +30,7 @@ class OutboxMessage(db.Model):
 
 def emit(topic, **payload):
     """Record that something happened. Call inside the transaction of the write."""
-    message = OutboxMessage(topic=topic, payload=payload)
+    message = OutboxMessage(topic=topic, payload=payload, request_id=current_request_id())
     db.session.add(message)
     db.session.flush()
     db.session.info.setdefault("outbox_ids", []).append((message.id, topic))

@@ -1,7 +1,9 @@
 """RQ queues named by purpose, and the workers that run jobs inside the app context."""
+import os
 import time
 
 import redis
+from prometheus_client.core import GaugeMetricFamily
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_WORKER_TTL
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
@@ -9,6 +11,7 @@ from rq.scripts import release_lock
 from rq.utils import now, utcparse
 from rq.worker import WorkerStatus
 
+from app import logs, metrics
 from app.database import db
 from app.redis_conn import connection, private_connection
 
@@ -34,6 +37,25 @@ SCHEDULER_DEAD_AFTER = 10
 # app (app/ names no job). For jobs as small and as trusted as its own maintenance:
 # a fork and a new database connection would cost more than the job.
 IN_PROCESS_JOBS = "thetsakan_worker_in_process_jobs"
+
+
+def observed(job, queue, perform):
+    """Run perform() (RQ's perform_job) as the job's request: its log line, its metrics, its request id.
+
+    The request id in the job's meta becomes current, so the messages the job emits
+    carry it on to the jobs they cause."""
+    token = logs.set_request_id((job.meta or {}).get("request_id"))
+    started = time.perf_counter()
+    ok = False
+    try:
+        ok = perform()
+        return ok
+    finally:
+        seconds = time.perf_counter() - started
+        outcome = "finished" if ok else "failed"
+        metrics.observe_job(queue.name, job.func_name, outcome, seconds)
+        logs.log_job(job, queue.name, outcome, seconds)
+        logs.reset_request_id(token)
 
 
 def queue(name=DEFAULT, app=None):
@@ -124,7 +146,7 @@ class AppWorker(MaintenanceHooks, Worker):
         self.prepare_execution(job)
         with self.flask_app.app_context():
             try:
-                super().perform_job(job, queue)
+                observed(job, queue, lambda: super(AppWorker, self).perform_job(job, queue))
             finally:
                 db.session.remove()
         self.set_state(WorkerStatus.IDLE)
@@ -146,10 +168,11 @@ class AppWorker(MaintenanceHooks, Worker):
         # Called in the forked work-horse, which inherits the parent's pooled
         # connections: sharing a socket with the parent corrupts both, so drop them
         # without closing.
+        metrics.become_work_horse(os.getppid())
         with self.flask_app.app_context():
             db.engine.dispose(close=False)
             try:
-                return super().perform_job(job, queue)
+                return observed(job, queue, lambda: super(AppWorker, self).perform_job(job, queue))
             finally:
                 db.session.remove()
 
@@ -164,7 +187,7 @@ class InProcessAppWorker(MaintenanceHooks, SimpleWorker):
     def perform_job(self, job, queue):
         with self.flask_app.app_context():
             try:
-                return super().perform_job(job, queue)
+                return observed(job, queue, lambda: super(InProcessAppWorker, self).perform_job(job, queue))
             finally:
                 db.session.remove()
 
@@ -206,3 +229,23 @@ def make_worker(app, queue_names=QUEUES, worker_class=AppWorker, **kwargs):
     kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
     kwargs.setdefault("worker_ttl", WORKER_TTL)
     return worker_type([Queue(name, connection=conn) for name in queue_names], connection=conn, **kwargs)
+
+
+@metrics.add_collector
+def queue_metrics():
+    """Jobs waiting, running and failed per queue, read from Redis on each scrape."""
+    waiting = GaugeMetricFamily("thetsakan_queue_jobs", "Jobs waiting in each RQ queue.", labels=["queue"])
+    running = GaugeMetricFamily("thetsakan_queue_running_jobs", "Jobs a worker is running now, per queue.", labels=["queue"])
+    failed = GaugeMetricFamily(
+        "thetsakan_queue_failed_jobs", "Jobs that gave up after their retries, kept for /admin/jobs, per queue.",
+        labels=["queue"],
+    )
+    conn = connection()
+    for name in QUEUES:
+        q = Queue(name, connection=conn)
+        waiting.add_metric([name], q.count)
+        running.add_metric([name], q.started_job_registry.count)
+        failed.add_metric([name], q.failed_job_registry.count)
+    workers = GaugeMetricFamily("thetsakan_workers", "RQ workers registered in Redis (any machine).")
+    workers.add_metric([], len(Worker.all(connection=conn)))
+    return [waiting, running, failed, workers]

@@ -23,8 +23,10 @@ from datetime import timedelta
 import redis
 import sqlalchemy as sa
 from flask import current_app
+from prometheus_client.core import GaugeMetricFamily
 from rq import Queue
 
+from app import metrics
 from app.database import db, now_utc
 from app.enqueue import enqueue_once
 from app.outbox import OutboxMessage
@@ -63,18 +65,18 @@ def hand_over(ids):
     # rolled-back savepoint, or already handed over, is skipped here.
     with db.engine.connect() as conn:
         rows = conn.execute(
-            sa.select(OutboxMessage.id, OutboxMessage.topic).where(
+            sa.select(OutboxMessage.id, OutboxMessage.topic, OutboxMessage.request_id).where(
                 OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None)
             )
         ).all()
     if not rows:
         return 0
-    pending = [message_id for message_id, _ in rows]
+    pending = [message_id for message_id, _, _ in rows]
     # Nothing consumes a quiet message: it counts as held without a job.
-    held, error = [message_id for message_id, topic in rows if topic in _quiet_topics], None
-    loud = [message_id for message_id, topic in rows if topic not in _quiet_topics]
+    held, error = [message_id for message_id, topic, _ in rows if topic in _quiet_topics], None
+    loud = [(message_id, request_id) for message_id, topic, request_id in rows if topic not in _quiet_topics]
     queue = Queue(DEFAULT, connection=connection()) if loud else None
-    for message_id in loud:
+    for message_id, request_id in loud:
         try:
             # The dispatch job only fans a message out into other jobs; it retries like them. None
             # back means RQ holds it already (a racing relay or sweep got there first): held too.
@@ -84,6 +86,8 @@ def hand_over(ids):
                 {"message_id": message_id},
                 job_id_for(message_id),
                 queue=queue,
+                # The request that emitted it: its jobs log the same id (app/logs.py).
+                meta={"request_id": request_id} if request_id else None,
                 description=f"outbox message {message_id}",
             )
         except (redis.exceptions.RedisError, OSError) as exc:
@@ -157,6 +161,19 @@ def backlog():
         )
     ).one()
     return row[0], row[1]
+
+
+@metrics.add_collector
+def outbox_metrics():
+    """The backlog the relay has not handed to RQ, and how long its oldest message has waited."""
+    pending, oldest = backlog()
+    count = GaugeMetricFamily("thetsakan_outbox_backlog", "Outbox messages committed and not yet handed to RQ.")
+    count.add_metric([], pending)
+    age = GaugeMetricFamily(
+        "thetsakan_outbox_oldest_age_seconds", "Age of the oldest message not yet handed to RQ (0 when none waits)."
+    )
+    age.add_metric([], (now_utc() - oldest).total_seconds() if oldest is not None else 0.0)
+    return [count, age]
 
 
 def _paused():

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app import metrics
 from app.database import db, now_utc
 from app.errors import Invalid, N_
 from app.outbox import emit, wanted
@@ -101,6 +102,9 @@ def _verify(code):
         if str(error) != "signature":
             raise
         return pass_codes.verify(code, fresh)
+
+
+SCANS = metrics.counter("thetsakan_scans_total", "Scans recorded (committed), by result.", ("result",))
 
 
 def scan_code(checkpoint, code, *, user=None, device_id="", scanned_at=None, direction=IN, source=STAFF_SOURCE,
@@ -220,6 +224,7 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
          result=scan.result)
     if scan.result == ADMITTED and direction == IN and wanted("scan.admitted", festival_id=checkpoint.festival_id):
         emit("scan.admitted", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id)
+    metrics.count_on_commit(SCANS, scan.result)
     return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
 
 

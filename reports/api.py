@@ -1,14 +1,13 @@
 """JSON API: attendance reports and the network summary (parse, call a service, commit, render)."""
-from flask import send_file
 from flask_smorest import Blueprint
 
+from app import files
 from app.auth import current_principal, require_roles
 from app.database import db
 from app.errors import ErrorSchema
 from reports import services
 from reports.network import network_summary
 from reports.schemas import NetworkSummarySchema, ReportRequestSchema, ReportSchema
-from reports.storage import MIME
 
 blp = Blueprint("reports_api", __name__, description="Attendance reports")
 
@@ -68,8 +67,7 @@ def get_report(report_id):
 def download(report_id, fmt):
     """Download a report file."""
     report = services.report_for(report_id, current_principal())
-    path = services.downloadable(report, fmt)
-    return send_file(path, mimetype=MIME[fmt], as_attachment=True, download_name=path.name)
+    return files.send(services.downloadable(report, fmt))
 
 
 @blp.route("/network/summary", methods=["GET"])

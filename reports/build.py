@@ -7,6 +7,8 @@ finished report whose files exist does nothing.
 """
 import logging
 import os
+import tempfile
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -18,7 +20,7 @@ from reports.formats.csv_zip import write_csv_zip
 from reports.formats.pdf import write_pdf
 from reports.formats.xlsx import write_xlsx
 from reports.models import FAILED, FINISHED, STARTED, Report
-from reports.storage import file_name, report_dir, stored_path
+from reports.storage import file_name, store, stored
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +47,7 @@ def _write(fmt, figures, path, report):
 
 
 def _finished(report):
-    return report.status == FINISHED and all(stored_path(report, fmt) for fmt in report.formats)
+    return report.status == FINISHED and all(stored(report, fmt) for fmt in report.formats)
 
 
 def build_report(report_id, progress=None):
@@ -64,15 +66,15 @@ def build_report(report_id, progress=None):
     _update(report_id, status=STARTED, started_at=now_utc(), progress=1, error=None)
     try:
         figures = compile_figures(report.festival_id, step, start=2, end=COMPILED)
-        directory = report_dir(report.id)
-        directory.mkdir(parents=True, exist_ok=True)
-        files = {}
-        with force_locale(report.locale):
+        files, written = {}, {}
+        # The writers want paths: a folder of this process's own, gone once the bytes are read.
+        with tempfile.TemporaryDirectory(prefix=f"report-{report.id}-") as directory, force_locale(report.locale):
             for fmt, percent in WRITERS:
                 if fmt in report.formats:
                     name = file_name(report, fmt)
-                    _write(fmt, figures, directory / name, report)
-                    files[fmt] = name
+                    path = Path(directory) / name
+                    _write(fmt, figures, path, report)
+                    files[fmt], written[fmt] = name, path.read_bytes()
                     step(percent)
     except Exception as error:
         db.session.rollback()
@@ -80,6 +82,9 @@ def build_report(report_id, progress=None):
         _update(report_id, status=FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=now_utc())
         raise
     db.session.expire(report)
+    # The files and the finished status in one commit: a report is finished with its files or not at all.
+    for fmt, data in written.items():
+        store(report, fmt, data)
     report.files = files
     report.scans = figures.scans
     report.summary = figures.summary

@@ -37,7 +37,7 @@ class Report(db.Model):
     # What the build found: the number of scans in its snapshot and the headline figures.
     scans: Mapped[int | None] = mapped_column(nullable=True)
     summary: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
-    # {format: file name under instance/reports/<id>/}
+    # {format: download name}; the bytes are stored files (reports/storage.py, app/files.py)
     files: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
     started_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)

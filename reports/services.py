@@ -13,7 +13,7 @@ from app.users import ADMIN
 from events.models import City, Festival
 from events.services import find_festival
 from reports.models import DAILY, FORMATS, LOCALES, QUEUED, REQUESTED, Report
-from reports.storage import stored_path
+from reports.storage import stored
 
 MAX_ID = 2**31 - 1
 # Who may ask for and download a festival's reports (admins always may).
@@ -94,11 +94,11 @@ def latest_finished(festival):
 
 
 def downloadable(report, fmt):
-    """The path of the file if this report has it ready, else 404."""
-    path = stored_path(report, fmt) if report.status == "finished" else None
-    if path is None:
+    """The stored file (app/files.py) if this report has it ready, else 404."""
+    found = stored(report, fmt) if report.status == "finished" else None
+    if found is None:
         raise NotFound("file", N_("This report has no %(format)s file ready."), params={"format": fmt.upper()})
-    return path
+    return found
 
 
 def festivals_for(user):

@@ -109,9 +109,10 @@ def job_id(message_id, spec):
     return f"m{message_id}-{spec.name}"
 
 
-def enqueue(spec, job_id_, kwargs, description=None):
+def enqueue(spec, job_id_, kwargs, description=None, request_id=None):
     """Enqueue one job once (a second enqueue with the same id is refused and ignored)."""
-    return enqueue_once(spec.queue, spec.func, kwargs, job_id_, timeout=spec.timeout, description=description)
+    return enqueue_once(spec.queue, spec.func, kwargs, job_id_, timeout=spec.timeout, description=description,
+                        meta={"request_id": request_id} if request_id else None)
 
 
 def handle_message(message_id):
@@ -136,6 +137,7 @@ def handle_message(message_id):
         if spec.since:
             kwargs["since"] = since
         job_id_ = job_id(message.id, spec)
-        enqueue(spec, job_id_, kwargs, description=f"{message.topic} {message.id}: {spec.name}")
+        enqueue(spec, job_id_, kwargs, description=f"{message.topic} {message.id}: {spec.name}",
+                request_id=message.request_id)
         ids.append(job_id_)
     return ids

@@ -36,6 +36,8 @@ RECURRING = (
     Recurring("outbox-sweep", "app.relay.sweep", every=5, quiet=True),
     # Reminders are enqueue_at jobs; this re-plans the next day's in case Redis lost them.
     Recurring("reminders-replan", "workers.jobs.reminders.replan_upcoming", every=3600, queue=MAIL),
+    # Stored files (reports' downloads) past their keeping time: app/files.py, docs/deploy.md.
+    Recurring("files-purge", "app.files.purge_expired", every=3600),
     # Outbox rows handed over long ago are history nobody reads.
     Recurring("outbox-purge", "workers.jobs.housekeeping.purge_outbox", every=24 * 3600),
     # PDPA: personal data of festivals past PERSONAL_DATA_RETENTION_DAYS is anonymised (docs/privacy.md).
@@ -65,9 +67,10 @@ class QuietRecurringJobs(logging.Filter):
 
 
 def quiet_worker_log():
-    logger = logging.getLogger("rq.worker")
-    if not any(isinstance(f, QuietRecurringJobs) for f in logger.filters):
-        logger.addFilter(QuietRecurringJobs())
+    for name in ("rq.worker", "thetsakan.jobs"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietRecurringJobs) for f in logger.filters):
+            logger.addFilter(QuietRecurringJobs())
 
 
 def job_id(entry, slot):

@@ -1,8 +1,9 @@
 """Pages: a city team's festivals, one festival's reports (request, progress, files), and the network."""
-from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
+from app import files
 from app.auth import current_principal, require_roles
 from app.blueprints import pages_blueprint
 from app.database import db
@@ -12,7 +13,6 @@ from reports import services
 from reports.models import FORMATS, LOCALES
 from reports.network import network_summary
 from reports.presenters import page_report, summary_tiles
-from reports.storage import MIME
 
 bp = pages_blueprint("reports", __name__, static_url_path="/static/reports")
 
@@ -81,8 +81,7 @@ def status(report_id):
 @require_roles(*services.REPORT_ROLES)
 def download(report_id, fmt):
     report = services.report_for(report_id, current_principal())
-    path = services.downloadable(report, fmt)
-    return send_file(path, mimetype=MIME[fmt], as_attachment=True, download_name=path.name)
+    return files.send(services.downloadable(report, fmt))
 
 
 @bp.get("/network")

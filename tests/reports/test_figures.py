@@ -12,7 +12,10 @@ from events.models import Festival
 from reports.build import build_report
 from reports.models import Report
 from reports.services import request_report
-from reports.storage import report_dir
+import tempfile
+from pathlib import Path
+
+from reports.storage import read
 from tests.reports.expected import AGE_GROUPS, KINDS, THEMES, Expected, csv_share
 
 
@@ -23,7 +26,12 @@ def _build(app, seed, locale="th", formats=None):
         steps = []
         build_report(report.id, progress=steps.append)
         report = db.session.get(Report, report.id)
-        files = {fmt: report_dir(report.id) / name for fmt, name in report.files.items()}
+        # Stored in the database (any node serves them): copied out for the readers that want paths.
+        folder = Path(tempfile.mkdtemp(prefix="report-files-"))
+        files = {}
+        for fmt, name in report.files.items():
+            files[fmt] = folder / name
+            files[fmt].write_bytes(read(report, fmt))
         return report.id, report.status, report.scans, files, steps
 
 
@@ -237,5 +245,5 @@ def test_a_festival_with_nothing_yet_gives_an_empty_but_whole_report(app, make_c
         report = db.session.get(Report, report.id)
         assert report.status == "finished" and report.scans == 0
         assert report.summary["visitors"] == 0 and report.summary["no_show_rate"] is None
-        text = "".join(p.extract_text() for p in PdfReader(report_dir(report.id) / report.files["pdf"]).pages)
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(read(report, "pdf"))).pages)
         assert "ยังไม่มีข้อมูล" in text

@@ -1,0 +1,213 @@
+"""GET /metrics: who may read it, and figures that add up over several processes and work-horses."""
+import glob
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from app import metrics
+from app.database import db
+from app.queues import make_worker
+from registrations.models import CONFIRMED, WAITLISTED
+from tests.conftest import bearer
+from tests.operations.conftest import ROOT
+
+
+def samples(text):
+    found = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+    return found
+
+
+def value(found, name, **labels):
+    return found.get((name, tuple(sorted(labels.items()))), 0.0)
+
+
+# --- who may read it ---------------------------------------------------------------------------
+
+
+def test_loopback_reads_the_metrics(client):
+    answer = client.get("/metrics")
+    assert answer.status_code == 200
+    assert answer.mimetype == "text/plain"
+    assert "thetsakan_outbox_backlog" in answer.get_data(as_text=True)
+
+
+def test_a_remote_caller_without_a_token_is_refused(client):
+    answer = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert answer.status_code == 401
+    assert answer.get_json()["code"] == "unauthorized"
+    assert "thetsakan_" not in answer.get_data(as_text=True)
+
+
+def test_a_request_forwarded_by_a_proxy_on_loopback_is_not_loopback(client):
+    # nginx on the same machine connects from 127.0.0.1 for every visitor on the internet.
+    answer = client.get("/metrics", headers={"X-Forwarded-For": "198.51.100.4"})
+    assert answer.status_code == 401
+
+
+def test_an_organiser_token_is_refused_even_from_loopback(client, make_city, make_user):
+    city = make_city()
+    _, token = make_user("organiser", city_id=city)
+    answer = client.get("/metrics", headers=bearer(token))
+    assert answer.status_code == 403
+    assert answer.get_json()["code"] == "forbidden_role"
+
+
+def test_an_admins_token_reads_them_from_anywhere(client, make_user):
+    _, token = make_user("admin")
+    answer = client.get("/metrics", headers={**bearer(token), "X-Forwarded-For": "198.51.100.4"},
+                        environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert answer.status_code == 200
+    assert "thetsakan_queue_jobs" in answer.get_data(as_text=True)
+
+
+def test_a_bad_token_is_refused_from_loopback_too(client):
+    assert client.get("/metrics", headers=bearer("not-a-token")).status_code == 401
+
+
+# --- figures read from the database and Redis ----------------------------------------------------
+
+
+def test_bookings_by_status_and_the_outbox_backlog(app, client, make_city, make_festival, make_session):
+    from registrations import services as registrations
+    from app import relay
+
+    city = make_city()
+    festival = make_festival(city)
+    session = make_session(festival, capacity=1)
+    with app.app_context():
+        relay.pause()  # the messages stay in the outbox: a backlog to see
+        passes = [registrations.sign_up("learning-city-days", name="ก", email=f"m{n}@example.org", age_group="adult",
+                                        consent=True, locale="th").pass_ for n in range(3)]
+        db.session.commit()
+        for pass_ in passes:
+            registrations.book(pass_.id, session)
+            db.session.commit()
+        relay.resume()
+        db.session.remove()
+    found = samples(client.get("/metrics").get_data(as_text=True))
+    assert value(found, "thetsakan_bookings", status=CONFIRMED) == 1
+    assert value(found, "thetsakan_bookings", status=WAITLISTED) == 2
+    assert value(found, "thetsakan_outbox_backlog") == 6  # three passes, three bookings
+    assert value(found, "thetsakan_outbox_oldest_age_seconds") > 0
+    assert value(found, "thetsakan_metrics_source_up", source="app.relay.outbox_metrics") == 1
+
+
+def test_a_source_that_fails_is_reported_and_the_rest_still_answer(app, client, monkeypatch):
+    import app.queues as queues
+
+    def broken(*_args, **_kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(queues.Queue, "count", property(broken))
+    answer = client.get("/metrics")
+    assert answer.status_code == 200
+    found = samples(answer.get_data(as_text=True))
+    assert value(found, "thetsakan_metrics_source_up", source="app.queues.queue_metrics") == 0
+    assert value(found, "thetsakan_metrics_source_up", source="registrations.metrics.booking_metrics") == 1
+
+
+# --- counted in several processes ---------------------------------------------------------------
+
+
+def _festivals(url, count):
+    with httpx.Client(base_url=url, timeout=30) as http:
+        return [http.get("/api/v1/festivals").status_code for _ in range(count)]
+
+
+def test_request_counts_add_up_over_gunicorns_processes(web_node):
+    directory = web_node.instance / "metrics"
+    sent = 0
+    # Concurrent clients until at least two gunicorn processes have answered some of them.
+    for _ in range(20):
+        with ThreadPoolExecutor(8) as pool:
+            codes = [code for batch in pool.map(_festivals, [web_node.url] * 8, [5] * 8) for code in batch]
+        assert set(codes) == {200}
+        sent += len(codes)
+        if len(glob.glob(str(directory / "histogram_web-*.db"))) >= 2:
+            break
+    writers = glob.glob(str(directory / "histogram_web-*.db"))
+    assert len(writers) >= 2, "one process answered everything"
+    # Each scrape lands on any of the processes and must give the same sum.
+    seen = set()
+    for _ in range(6):
+        found = samples(httpx.get(web_node.url + "/metrics").text)
+        seen.add(value(found, "thetsakan_http_request_duration_seconds_count",
+                       endpoint="events_api.list_festivals", method="GET", status="200"))
+    assert seen == {sent}
+
+
+def test_a_restarted_node_starts_its_counts_afresh(tmp_path, database_url, redis_url, app):
+    from tests.operations.conftest import WebNode, node_env
+
+    env = node_env(database_url, redis_url, tmp_path / "instance")
+    node = WebNode(env, workers=2).start()
+    try:
+        _festivals(node.url, 3)
+    finally:
+        node.stop()
+    node = WebNode(env, workers=2).start()
+    try:
+        _festivals(node.url, 2)
+        found = samples(httpx.get(node.url + "/metrics").text)
+    finally:
+        node.stop()
+    assert value(found, "thetsakan_http_request_duration_seconds_count",
+                 endpoint="events_api.list_festivals", method="GET", status="200") == 2
+
+
+def test_jobs_counted_in_work_horses_add_up_in_one_file_per_worker(app, smtp, festival, sign_up):
+    directory = metrics.directory()
+
+    def confirmations():
+        with app.app_context():
+            found = samples(metrics.exposition().decode())
+        return value(found, "thetsakan_job_duration_seconds_count", queue="mail",
+                     job="workers.jobs.mail.send_pass_confirmation", outcome="finished")
+
+    before = confirmations()
+    for n in range(4):
+        sign_up(email=f"horse{n}@example.org")
+    with app.app_context():
+        make_worker(app).work(burst=True)  # the forking worker: each mail in a work-horse
+    assert confirmations() == before + 4
+    assert len(smtp.messages) == 4
+    # Four work-horses, one file: named after the worker (this process), not after each horse.
+    assert glob.glob(os.path.join(directory, f"histogram_horse-{os.getpid()}.db"))
+    assert not any(re.search(r"_horse-\d+\.db$", name) and f"horse-{os.getpid()}" not in name
+                   for name in glob.glob(os.path.join(directory, "*.db")))
+
+
+def test_a_worker_process_serves_its_machines_job_metrics(tmp_path, database_url, redis_url, app, smtp, sign_up):
+    from tests.conftest import free_port
+    from tests.operations.conftest import node_env, wait_for
+
+    sign_up(email="served@example.org")
+    port = free_port()
+    env = node_env(database_url, redis_url, tmp_path / "instance", SMTP_HOST=smtp.host, SMTP_PORT=smtp.port)
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--metrics-port", str(port)],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/metrics", worker)
+        deadline = time.monotonic() + 300  # give up after (a busy machine), not a claim about speed
+        while time.monotonic() < deadline and worker.poll() is None:
+            found = samples(httpx.get(f"http://127.0.0.1:{port}/metrics").text)
+            done = value(found, "thetsakan_job_duration_seconds_count", queue="mail",
+                         job="workers.jobs.mail.send_pass_confirmation", outcome="finished")
+            if done:
+                break
+            time.sleep(0.2)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    assert done == 1
+    assert len(smtp.messages) == 1
