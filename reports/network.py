@@ -39,7 +39,8 @@ def _visitors(conn):
     per_pass = (
         sa.select(Scan.festival_id, Scan.pass_id, sa.func.max(Scan.party_size).label("people"))
         .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(Checkpoint.kind == GATE, Scan.result == ADMITTED, Scan.direction == IN, Scan.pass_id.is_not(None))
+        .where(Checkpoint.kind == GATE, Scan.result == ADMITTED, Scan.direction == IN, Scan.pass_id.is_not(None),
+               Scan.rehearsal.is_(False))
         .group_by(Scan.festival_id, Scan.pass_id)
         .subquery()
     )

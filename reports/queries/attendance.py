@@ -19,6 +19,7 @@ def gate_entries(scope):
             Scan.festival_id == scope.festival_id,
             Checkpoint.kind == GATE,
             Scan.result == ADMITTED,
+            Scan.rehearsal.is_(False),
             Scan.direction == IN,
             Scan.pass_id.is_not(None),
         )
@@ -41,6 +42,7 @@ def visitors(scope, signed_up):
             Scan.pass_id == Pass.id,
             Checkpoint.kind == GATE,
             Scan.result == ADMITTED,
+            Scan.rehearsal.is_(False),
             Scan.direction == IN,
         )
         .exists()
@@ -104,8 +106,9 @@ def first_arrivals(scope):
     }
 
 
-def by_day(arrivals, peaks):
-    """Visitors per festival day (from first_arrivals()), with the peak inside from peak_inside()."""
+def by_day(arrivals, peaks, festival_days):
+    """Visitors on each of the festival's days (from first_arrivals()), 0 where nobody came, with the
+    peak inside from peak_inside(). Other days are not listed: nothing counted happens on them."""
     days = {}
     for (day, _hour), (passes, people, entries) in arrivals.items():
         total = days.setdefault(day, [0, 0, 0])
@@ -113,7 +116,7 @@ def by_day(arrivals, peaks):
         total[1] += people
         total[2] += entries
     rows = []
-    for day in sorted(set(days) | set(peaks)):
+    for day in festival_days:
         passes, people, entries = days.get(day, (0, 0, 0))
         peak = peaks.get(day, {})
         rows.append((day, passes, people, entries, peak.get("peak"), peak.get("at")))
@@ -132,13 +135,15 @@ def by_day(arrivals, peaks):
     )
 
 
-def arrivals_by_hour(arrivals):
+def arrivals_by_hour(arrivals, festival_days):
     """First arrivals by local hour (from first_arrivals()).
 
     Every day lists the same hours, from the festival's earliest arrival hour to its
     latest, 0 where nobody came: a rectangle that charts and spreadsheets read as is.
     """
-    found = {key: (passes, people) for key, (passes, people, _entries) in arrivals.items()}
+    found = {
+        key: (passes, people) for key, (passes, people, _entries) in arrivals.items() if key[0] in festival_days
+    }
     rows = []
     if found:
         days = sorted({day for day, _ in found})
@@ -190,6 +195,7 @@ def peak_inside(scope):
             Checkpoint.kind == GATE,
             Checkpoint.counts_exits.is_(True),
             Scan.result == ADMITTED,
+            Scan.rehearsal.is_(False),
         )
         .subquery()
     )

@@ -16,7 +16,7 @@ from reports.tables import DATE, INT, TEXT, Column, Table, rate
 
 
 def _attended(pass_):
-    return sa.select(Scan.id).where(Scan.pass_id == pass_.id, Scan.result == ADMITTED).exists()
+    return sa.select(Scan.id).where(Scan.pass_id == pass_.id, Scan.result == ADMITTED, Scan.rehearsal.is_(False)).exists()
 
 
 def _comparable(pass_):

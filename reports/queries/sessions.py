@@ -28,6 +28,7 @@ def _door_admissions(scope):
             Scan.festival_id == scope.festival_id,
             Checkpoint.kind == SESSION,
             Scan.result == ADMITTED,
+            Scan.rehearsal.is_(False),
             Scan.direction == IN,
             Scan.pass_id.is_not(None),
         )
