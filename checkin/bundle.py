@@ -53,6 +53,9 @@ def scanner_bundle(festival):
             "name_th": festival.name_th,
             "name_en": festival.name_en,
             "timezone": festival.timezone,
+            # Scans on other days (in its zone) are rehearsals: the phone answers them without remembering.
+            "starts_on": festival.starts_on.isoformat(),
+            "ends_on": festival.ends_on.isoformat(),
             "allow_walk_ins": festival.allow_walk_ins,
             "allow_self_checkin": festival.allow_self_checkin,
             "stamp_goal": festival.stamp_goal,

@@ -1,5 +1,5 @@
 """What a refusal from the services says on a page, in the visitor's language."""
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from app.database import db
 from app.i18n import pick
@@ -9,6 +9,15 @@ from events.models import ProgrammeSession
 def explain(error):
     """A DomainError from the booking or pass services, as one translated sentence."""
     code = error.code
+    if code == "age_group":
+        allowed = error.details.get("seats_allowed") or 0
+        if not allowed:
+            return _("Nobody on your pass is in the age groups this session is for.")
+        return ngettext(
+            "This session has a seat for %(num)d person of your party, by its age groups: book no more seats.",
+            "This session has seats for %(num)d people of your party, by its age groups: book no more seats.",
+            allowed,
+        )
     if code == "clash":
         other = db.session.get(ProgrammeSession, error.details.get("session_id") or 0)
         title = pick(other, "title") if other is not None else ""

@@ -17,6 +17,7 @@ from registrations import services as svc
 from registrations.models import CANCELLED, CONFIRMED
 from registrations.page_messages import explain, field_messages
 from registrations.schemas import SignUpIn
+from registrations.services import seats
 from registrations.services.passes import MAX_PARTY_MEMBERS, bookings_of, published_festival
 
 TOKEN_RE = re.compile(r"(?:/passes/)?([A-Za-z0-9_-]{20,100})/?(?:[?#].*)?$")
@@ -114,6 +115,8 @@ def pass_page(token):
         cancelled=cancelled,
         links=svc.links(pass_),
         then=then,
+        seated=seats.seated_people(pass_, then) if then is not None else [],
+        then_rule=seats.rule(then) if then is not None else None,
         CONFIRMED=CONFIRMED,
     )
 
@@ -195,6 +198,7 @@ def book_session(session_id):
         session=session,
         festival=festival,
         error=error,
+        rule=seats.rule(session),
         starts=local(session.starts_at, festival.timezone),
     ), status
 

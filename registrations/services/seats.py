@@ -47,6 +47,20 @@ def seated_people(pass_, session):
     return seated
 
 
+@dataclass(frozen=True)
+class SeatRule:
+    """Who a session's seats are for, as the booking pages say it before the visitor taps."""
+
+    age_groups: tuple  # empty: everyone
+    for_children: bool
+    adult_takes_seat: bool
+
+
+def rule(session):
+    children = is_for_children(session)
+    return SeatRule(tuple(session.age_groups or ()), children, children and session.adult_takes_seat)
+
+
 def seats_for(pass_, session):
     """How many seats the pass's party may take in the session (0: nobody it is for)."""
     return len(seated_people(pass_, session))
