@@ -86,7 +86,7 @@ def test_promotion_follows_the_age_rule(app, client, sign_up, book, workshop, or
 
 
 @pytest.mark.parametrize(("lang", "words"), [
-    ("th", ["ที่นั่งสำหรับผู้ที่อยู่ในบัตรของคุณซึ่งเป็น:", "เด็ก (ต่ำกว่า 13 ปี)",
+    ("th", ["ที่นั่งสำหรับผู้ที่อยู่ในบัตรของคุณซึ่งเป็น", "เด็ก (ต่ำกว่า 13 ปี)",
             "ผู้ใหญ่ที่พาเด็กมาเข้าร่วมได้โดยไม่ต้องใช้ที่นั่ง"]),
     ("en", ["Seats are for the people on your pass who are:", "Children (under 13)",
             "An adult who brings the children comes along without a seat."]),
