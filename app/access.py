@@ -30,7 +30,7 @@ PUBLIC = frozenset(
         "events_api.list_venues", "events_api.get_venue", "events_api.list_sessions",
         "events_api.get_session", "events_api.list_booths", "events_api.get_booth",
         "events_api.template_csv", "events_api.template_xlsx",
-        "workers.festival_programme", "workers.venue_programme",
+        "feeds.festival_programme", "feeds.venue_programme",
         "registrations.signup", "registrations_api.sign_up", "registrations.book_session",
         # The scanner's shell page (it signs in or pairs from there) and pairing by one-time code.
         "checkin.scanner", "checkin_api.pair_device",
@@ -47,7 +47,7 @@ VISITOR = frozenset(
         "registrations.pass_page", "registrations.pass_qr", "registrations.cancel_booking",
         "registrations.cancel_pass", "registrations_api.get_pass", "registrations_api.pass_qr",
         "registrations_api.book", "registrations_api.cancel_booking", "registrations_api.cancel_pass",
-        "checkin_api.visit", "checkin.stamp_card_fragment", "workers.agenda",
+        "checkin_api.visit", "checkin.stamp_card_fragment", "feeds.agenda",
         # PDPA: a visitor's own data, exported or deleted through their pass.
         "registrations_api.export_personal_data", "registrations_api.delete_personal_data",
         "registrations.delete_personal_data",
@@ -60,8 +60,8 @@ SIGNED_IN = frozenset({"login.home", "login.logout", "checkin.signed_in_device"}
 # Development only: 404 unless DEV_MAILBOX is on (never in production).
 DEVELOPMENT = frozenset(
     {
-        "workers.mailbox.index", "workers.mailbox.show", "workers.mailbox.html",
-        "workers.mailbox.raw", "workers.mailbox.attachment",
+        "mail.mailbox.index", "mail.mailbox.show", "mail.mailbox.html",
+        "mail.mailbox.raw", "mail.mailbox.attachment",
     }
 )
 

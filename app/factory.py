@@ -6,26 +6,30 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 import checkin.api
 import checkin.models  # noqa: F401
-import checkin.privacy  # noqa: F401 - each package registers its part of a visitor's data (app/privacy.py)
-import checkin.views
+import checkin.personal_data  # noqa: F401 - each package registers its part of a visitor's data (app/personal_data.py)
+import checkin.pages
 import events.api
-import events.cli
+import events.demo.cli
 import events.models  # noqa: F401 - every table in the metadata for Alembic
-import events.views
+import events.pages
+import feeds.models  # noqa: F401
+import feeds.pages
+import feeds.personal_data  # noqa: F401
+import mail.models  # noqa: F401
+import mail.pages
+import mail.personal_data  # noqa: F401
 import registrations.api
 import registrations.models  # noqa: F401
-import registrations.privacy  # noqa: F401
-import registrations.views
+import registrations.personal_data  # noqa: F401
+import registrations.pages
 import reports.api
 import reports.models  # noqa: F401
-import reports.views
+import reports.pages
 import workers.cli
 import workers.dispatch
-import workers.models  # noqa: F401
-import workers.privacy
-import workers.views
+import workers.pages
+import workers.retention
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
-from app import bench_floor
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
 from app.config import INSTANCE_DIR, from_environment
@@ -35,7 +39,7 @@ from app.extensions import api, babel, csrf, limiter, login_manager, migrate
 from app.users import User
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "workers")]
+DOMAIN_DIRS = [ROOT / name for name in ("app", "events", "registrations", "checkin", "reports", "feeds", "mail", "workers")]
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -123,9 +127,9 @@ def create_app(test_config=None):
     _register_blueprints(app)
     limits.apply_limits(app)
     cli.register_commands(app)
-    app.cli.add_command(events.cli.demo_cli)
+    app.cli.add_command(events.demo.cli.demo_cli)
     workers.cli.register_commands(app)
-    app.cli.add_command(workers.privacy.privacy_cli)
+    app.cli.add_command(workers.retention.privacy_cli)
 
     @login_manager.user_loader
     def load_user(user_id):
@@ -165,6 +169,5 @@ def _register_blueprints(app):
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(login.bp)
-    bench_floor.register(app)  # only when BENCH_FLOOR is set
-    for module in (events.views, registrations.views, checkin.views, reports.views, workers.views):
+    for module in (events.pages, registrations.pages, checkin.pages, reports.pages, feeds.pages, mail.pages, workers.pages):
         app.register_blueprint(module.bp)

@@ -1,7 +1,7 @@
 """The outbox: messages recorded in the same transaction as the write they describe.
 
 Domains call emit(); nothing is sent from inside the transaction. The relay
-(workers issue) hands committed messages to RQ after the commit and in a sweep.
+(app/relay.py) hands committed messages to RQ after the commit and in a sweep.
 """
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column

@@ -15,7 +15,7 @@ from bench.harness import Stack, report
 from bench.programme import BIG_SLUG, seed_big_festival
 from events import services as events
 from registrations import services as registrations
-from workers.feeds import calendar, store
+from feeds.services import calendar, store
 
 BUILDS = 5
 

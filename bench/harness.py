@@ -106,7 +106,7 @@ def recreate_database(url):
 
 
 class Stack:
-    """A migrated bench database, a flushed Redis db and gunicorn serving wsgi:app with the floor endpoint."""
+    """A migrated bench database, a flushed Redis db and gunicorn serving bench.wsgi:app (wsgi:app plus the floor endpoint)."""
 
     def __init__(self, database_url=None, redis_url=None):
         config = settings()
@@ -170,7 +170,7 @@ class Stack:
 
     def start(self):
         command = [
-            sys.executable, "-m", "gunicorn", "wsgi:app",
+            sys.executable, "-m", "gunicorn", "bench.wsgi:app",
             "-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS),
             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
         ]

@@ -32,12 +32,12 @@ from app.database import db, now_utc
 from app.outbox import OutboxMessage
 from bench.harness import ROOT, Stack, free_port
 from events import services as events
-from events.demo import load_demo
+from events.demo.loading import load_demo
 from registrations import services as registrations
 from registrations.models import Pass
-from workers.mail import content
-from workers.mail.jobs import write_message
-from workers.models import SENT, SentMessage
+from mail.services import content
+from workers.jobs.mail import write_message
+from mail.models import SENT, SentMessage
 
 MAILS = int(os.environ.get("BENCH_MAILS", "10000"))
 TIMEOUT = float(os.environ.get("BENCH_MAIL_TIMEOUT", "1800"))

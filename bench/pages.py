@@ -10,7 +10,7 @@ from bench.conditional import available, etag_of, measure_conditional
 from bench.harness import Stack, report
 from bench.programme import BIG_SLUG, seed_big_festival
 from events import services
-from events.demo import load_demo
+from events.demo.loading import load_demo
 from events.models import Festival
 
 

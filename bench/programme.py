@@ -11,7 +11,7 @@ from app.database import db
 from bench.conditional import available, etag_of, measure_conditional
 from bench.harness import Stack, report
 from events import services
-from events.demo import load_demo
+from events.demo.loading import load_demo
 from events.models import Festival, ProgrammeSession, Venue
 
 BIG_SLUG = "bench-programme-1000"

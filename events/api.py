@@ -9,7 +9,9 @@ from app.auth import current_principal, ensure_city, require_roles
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import db
 from app.errors import ErrorSchema, Invalid, NotFound
-from events import import_template, programme_import, services
+from events import services
+from events.importing import programme as programme_import
+from events.importing import template as import_template
 from events.schemas import (
     BoothFieldsSchema,
     BoothSchema,

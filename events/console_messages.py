@@ -19,7 +19,7 @@ PATTERNS = [
     (re.compile(r"^A festival with the slug '(?P<slug>[^']*)' exists already\.$"),
      "A festival with the web address %(slug)s exists already."),
     (re.compile(r"^Booth (?P<code>.+) exists already\.$"), "Booth %(code)s exists already."),
-    # the spreadsheet import (events/programme_import.py, events/spreadsheets.py)
+    # the spreadsheet import (events/importing/programme.py, events/importing/spreadsheets.py)
     (re.compile(r"^(?P<q>['\"])(?P<value>.*)(?P=q) is not one of: (?P<words>.+)\.$"), "“%(value)s” is not one of: %(words)s."),
     (re.compile(r"^No venue called (?P<q>['\"])(?P<name>.*)(?P=q): add it first, or fill venue_kind to create it\.$"),
      "No venue called “%(name)s”: add it first, or fill venue_kind to create it."),

@@ -151,7 +151,7 @@ class Booth(db.Model):
 
 
 class ProgrammeImport(db.Model):
-    """A large programme spreadsheet, checked and applied by a worker (events.programme_import.run_import)."""
+    """A large programme spreadsheet, checked and applied by a worker (events.importing.programme.run_import)."""
 
     __tablename__ = "programme_imports"
 

@@ -9,15 +9,15 @@ from flask import Response, jsonify
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
-from app import privacy
+from app import personal_data
 from app.auth import current_principal, ensure_city, require_roles
 from app.database import db
 from app.errors import ErrorSchema, NotFound
 from events import services as events_services
 from events.models import Festival
-from registrations import pass_codes, qr
+from registrations import pass_codes, qr_image
 from registrations import services as svc
-from registrations.services import privacy as privacy_services
+from registrations.services import erasure
 from registrations.schemas import (
     BookingChangeIn,
     BookingIn,
@@ -74,7 +74,7 @@ def cancel_pass(token):
 def export_personal_data(token):
     """Everything we hold about the pass holder, as a JSON download (PDPA: the right to a copy)."""
     pass_ = svc.pass_for_manage_token(token)
-    body = json.dumps(privacy.export(pass_), ensure_ascii=False, indent=2)
+    body = json.dumps(personal_data.export(pass_), ensure_ascii=False, indent=2)
     filename = f"thetsakan-{pass_.festival.slug}-pass-{pass_.id}.json"
     return Response(
         body,
@@ -89,7 +89,7 @@ def delete_personal_data(token):
     """Delete the pass holder's personal data (PDPA): bookings of sessions still to come are cancelled
     (the waitlist moves up), the pass is anonymised and its links stop working (404); its QR code
     then scans as `cancelled`. Anonymous counts stay for the reports."""
-    deletion = privacy_services.delete_personal_data(svc.pass_for_manage_token(token).id)
+    deletion = erasure.delete_personal_data(svc.pass_for_manage_token(token).id)
     db.session.commit()
     return deletion
 
@@ -99,7 +99,7 @@ def delete_personal_data(token):
 def pass_qr(token):
     """The pass's QR code as a PNG image."""
     pass_ = svc.pass_for_manage_token(token)
-    return Response(qr.png(pass_codes.issue(pass_)), mimetype="image/png")
+    return Response(qr_image.png(pass_codes.issue(pass_)), mimetype="image/png")
 
 
 @blp.route("/passes/<token>/bookings", methods=["POST"])

@@ -119,7 +119,7 @@ def ended_day(festival, now):
 def schedule_daily_reports(now=None):
     """A report for each published festival whose day just ended (once per festival day).
 
-    Called by a recurring job (workers/report_jobs.py). The unique key on
+    Called by a recurring job (workers/jobs/reports.py). The unique key on
     (festival, day) makes a second run, or a second worker, a no-op.
     """
     now = now or now_utc()

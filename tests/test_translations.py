@@ -7,7 +7,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["app", "events", "registrations", "checkin", "reports", "workers"]
+PACKAGES = ["app", "events", "registrations", "checkin", "reports", "feeds", "mail", "workers"]
 # The same methods as babel.cfg, which `make translations` uses.
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 

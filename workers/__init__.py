@@ -1,1 +1,1 @@
-"""RQ jobs: dispatch of outbox topics, mail, iCalendar feeds and reports. Domains never import this."""
+"""The queue machinery: outbox dispatch, recurring jobs, thin jobs (workers/jobs/), warm-up, /admin/jobs. Domains never import this."""

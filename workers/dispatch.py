@@ -42,10 +42,10 @@ class JobSpec:
         return self.func.rsplit(".", 1)[-1]
 
 
-MAIL_JOBS = "workers.mail.jobs"
-REMINDERS = "workers.mail.reminders"
-FEED_JOBS = "workers.feeds.jobs"
-SESSION_JOBS = "workers.sessions"
+MAIL_JOBS = "workers.jobs.mail"
+REMINDERS = "workers.jobs.reminders"
+FEED_JOBS = "workers.jobs.feeds"
+SESSION_JOBS = "workers.jobs.session_bookings"
 
 
 def _booking_jobs(notice):
@@ -91,10 +91,9 @@ TOPICS = {
     ),
     # Scans change no mail and no feed; reports read the scans table itself.
     "scan.recorded": (),
-    "import.requested": (JobSpec("events.programme_import.run_import", DEFAULT, ("import_id",), timeout=1800),),
+    "import.requested": (JobSpec("events.importing.programme.run_import", DEFAULT, ("import_id",), timeout=1800),),
     "report.requested": (
-        # --- REPORTS (reports helper) ---
-        JobSpec("workers.report_jobs.build_report", REPORTS, ("report_id",), timeout=1800),
+        JobSpec("workers.jobs.reports.build_report", REPORTS, ("report_id",), timeout=1800),
         # --- end of REPORTS ---
     ),
 }

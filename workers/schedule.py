@@ -38,13 +38,13 @@ RECURRING = (
     # The relay's safety net: outbox messages the after-commit relay could not hand over.
     Recurring("outbox-sweep", "app.relay.sweep", every=5, quiet=True),
     # Reminders are enqueue_at jobs; this re-plans the next day's in case Redis lost them.
-    Recurring("reminders-replan", "workers.mail.reminders.replan_upcoming", every=3600, queue=MAIL),
+    Recurring("reminders-replan", "workers.jobs.reminders.replan_upcoming", every=3600, queue=MAIL),
     # Outbox rows handed over long ago are history nobody reads.
-    Recurring("outbox-purge", "workers.housekeeping.purge_outbox", every=24 * 3600),
+    Recurring("outbox-purge", "workers.jobs.housekeeping.purge_outbox", every=24 * 3600),
     # PDPA: personal data of festivals past PERSONAL_DATA_RETENTION_DAYS is anonymised (docs/privacy.md).
-    Recurring("personal-data-purge", "workers.privacy.purge_expired_personal_data", every=24 * 3600, timeout=3600),
-    # Reports compiled after each festival day (reports helper): see docs/reports.md.
-    Recurring("daily-reports", "workers.report_jobs.compile_daily_reports", every=900, queue=REPORTS),
+    Recurring("personal-data-purge", "workers.retention.purge_expired_personal_data", every=24 * 3600, timeout=3600),
+    # Reports compiled after each festival day: see docs/reports.md.
+    Recurring("daily-reports", "workers.jobs.reports.compile_daily_reports", every=900, queue=REPORTS),
 )
 BY_NAME = {entry.name: entry for entry in RECURRING}
 

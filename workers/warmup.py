@@ -17,11 +17,11 @@ from flask_babel import force_locale, gettext
 from app.database import db
 from app.i18n import clock, long_date
 from events.models import Festival
-from registrations import qr
+from registrations import qr_image
 from registrations.models import PASS_ACTIVE, Pass
 from workers.dispatch import TOPICS
-from workers.feeds import calendar
-from workers.mail import content
+from feeds.services import calendar
+from mail.services import content
 from workers.schedule import RECURRING
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def warm_up():
             clock(datetime(2027, 1, 1, tzinfo=timezone.utc), "Asia/Bangkok", locale)
     for zone in db.session.scalars(sa.select(Festival.timezone).distinct()):
         calendar.vtimezone(zone)
-    qr.png("WARM", box_size=2)
+    qr_image.png("WARM", box_size=2)
     # One confirmation written (not sent) compiles the SQL every mail runs.
     pass_ = db.session.scalar(sa.select(Pass).where(Pass.status == PASS_ACTIVE).order_by(Pass.id.desc()).limit(1))
     if pass_ is not None:

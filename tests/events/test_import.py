@@ -10,8 +10,8 @@ from openpyxl import Workbook, load_workbook
 from app.database import db
 from app.outbox import messages
 from events.models import ProgrammeImport, ProgrammeSession, Venue
-from events.programme_import import import_status, run_import
-from events.spreadsheets import COLUMN_NAMES, read_table
+from events.importing.programme import import_status, run_import
+from events.importing.spreadsheets import COLUMN_NAMES, read_table
 from tests import spreadsheets
 
 HEADER = ["title_th", "title_en", "kind", "day", "start", "end", "venue", "venue_kind", "capacity", "themes",

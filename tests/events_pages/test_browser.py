@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import db
-from events import programme_import
+from events.importing import programme as programme_import
 from events.models import Booth, ProgrammeImport
 from tests.events_pages.test_import_pages import BAD, GOOD, large_file
 

@@ -5,7 +5,7 @@ import re
 import sqlalchemy as sa
 
 from app.database import db
-from events import programme_import
+from events.importing import programme as programme_import
 from events.models import ProgrammeImport, ProgrammeSession, Venue
 from tests.conftest import csrf_from, login
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from app.database import db
 from events.models import ProgrammeImport, ProgrammeSession
-from events.programme_import import import_status, run_import
+from events.importing.programme import import_status, run_import
 from tests import spreadsheets
 
 HEADER = ["title_th", "title_en", "kind", "day", "start", "end", "venue", "capacity"]

@@ -20,8 +20,8 @@ from registrations import pass_codes
 from registrations import services as registrations
 from registrations.models import Pass
 from reports.compile import compile_figures
-from workers.mail.jobs import send_pass_confirmation
-from workers.models import SentMessage
+from workers.jobs.mail import send_pass_confirmation
+from mail.models import SentMessage
 
 BANGKOK = timezone(timedelta(hours=7))
 

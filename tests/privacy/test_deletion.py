@@ -12,12 +12,12 @@ from app.outbox import messages
 from app.users import User
 from events.models import ProgrammeSession
 from registrations.models import CANCELLED, CONFIRMED, PASS_ANONYMISED, Booking, Pass, PartyMember
-from registrations.services import privacy as privacy_services
+from registrations.services import erasure
 from registrations.services.passes import token_hash
 from tests.conftest import bearer, login
 from tests.privacy.conftest import DELETER, FUTURE, figures_of, identifying_strings, rows_mentioning
-from workers.mail.jobs import send_booking_cancelled, send_pass_cancelled
-from workers.models import SentMessage
+from workers.jobs.mail import send_booking_cancelled, send_pass_cancelled
+from mail.models import SentMessage
 
 
 def _delete(client, token):
@@ -159,10 +159,10 @@ def test_a_cancelled_pass_can_be_deleted_and_stays_cancelled(app, client, sign_u
 def test_deleting_twice_through_the_service_changes_nothing(app, sign_up):
     got = sign_up(name=DELETER["name"], email=DELETER["email"], party=DELETER["party"])
     with app.app_context():
-        first = privacy_services.delete_personal_data(got["id"])
+        first = erasure.delete_personal_data(got["id"])
         db.session.commit()
         stamp, token_hash_ = first.pass_.anonymised_at, first.pass_.manage_token_hash
-        second = privacy_services.delete_personal_data(got["id"])
+        second = erasure.delete_personal_data(got["id"])
         db.session.commit()
         assert second.already and second.cancelled_bookings == []
         assert (second.pass_.anonymised_at, second.pass_.manage_token_hash) == (stamp, token_hash_)
@@ -206,7 +206,7 @@ def test_a_deletion_made_in_an_organisers_request_leaves_no_name_in_its_own_audi
     held = held_festival()
     with app.test_request_context("/organiser/desk"):
         g.principal = db.session.get(User, held.organiser_id)  # e.g. at the information desk, signed in
-        privacy_services.delete_personal_data(held.ids["deleter"])
+        erasure.delete_personal_data(held.ids["deleter"])
         db.session.commit()
         entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "passes")).all()
         assert len(entries) == 2 and entries[-1].before["email"] is None and entries[-1].before["name"] is None

@@ -8,7 +8,7 @@ from rq.utils import import_attribute
 from app.database import db
 from registrations import services as registrations
 from registrations.models import Pass, PartyMember
-from registrations.services.privacy import purge_expired_festivals
+from registrations.services.erasure import purge_expired_festivals
 from tests.privacy.conftest import DELETER, figures_of, identifying_strings, rows_mentioning, today
 from workers import schedule
 

@@ -8,7 +8,7 @@ from app.redis_conn import connection
 from reports.models import Report
 from reports.storage import stored_path
 from tests.conftest import bearer
-from workers.report_jobs import build_report as build_report_job
+from workers.jobs.reports import build_report as build_report_job
 
 
 def test_a_requested_report_is_built_by_the_worker(app, client, seed, people):
@@ -23,7 +23,7 @@ def test_a_requested_report_is_built_by_the_worker(app, client, seed, people):
         assert report.scans == len(seed.scans)
         jobs = [Job.fetch(job_id, connection=connection(app))
                 for job_id in Queue(REPORTS, connection=connection(app)).finished_job_registry.get_job_ids()]
-        built = [job for job in jobs if job.func_name == "workers.report_jobs.build_report"]
+        built = [job for job in jobs if job.func_name == "workers.jobs.reports.build_report"]
         assert len(built) == 1 and built[0].kwargs == {"report_id": report_id}
         assert built[0].meta["progress"] == 100
     done = client.get(f"/api/v1/reports/{report_id}", headers=bearer(people.organiser[1])).get_json()

@@ -10,7 +10,7 @@ from pyzbar.pyzbar import decode
 from app.database import db
 from registrations import pass_codes
 from registrations.models import Pass
-from workers.models import SENT, SentMessage
+from mail.models import SENT, SentMessage
 
 
 def pass_code(app, pass_id):

@@ -12,8 +12,8 @@ from app.database import db
 from app.queues import MAIL
 from app.redis_conn import connection
 from tests.conftest import free_port
-from workers.mail import ledger
-from workers.models import CLAIMED, REFUSED, SENDING, SENT, SentMessage
+from mail.services import ledger
+from mail.models import CLAIMED, REFUSED, SENDING, SENT, SentMessage
 
 
 def sent_rows(app):

@@ -11,7 +11,7 @@ from events.models import ProgrammeSession
 from registrations import services as registrations
 from registrations.models import Pass
 from tests.workers.conftest import FUTURE
-from workers.models import Feed
+from feeds.models import Feed
 
 
 def parse(answer):

@@ -9,7 +9,7 @@ from events.models import ProgrammeSession
 from registrations import services as registrations
 from registrations.models import Booking
 from tests.workers.conftest import FUTURE
-from workers.mail import jobs
+from workers.jobs import mail as jobs
 
 
 def subjects(smtp):

@@ -11,7 +11,7 @@ from events import services as events
 from events.models import ProgrammeSession
 from registrations.models import Booking, Pass
 from tests.workers.conftest import FUTURE
-from workers.mail import reminders
+from workers.jobs import reminders
 
 A_YEAR = 400 * 24 * 3600
 

@@ -47,7 +47,7 @@ from app.queues import QUEUES, make_worker
 from app.redis_conn import connection
 from registrations.models import Pass
 from tests.conftest import free_port
-from workers.models import SENDING, SENT, SentMessage
+from mail.models import SENDING, SENT, SentMessage
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,7 @@ from app.queues import DEFAULT, IN_PROCESS_JOBS, make_worker, run_in_worker_proc
 from app.redis_conn import connection
 from registrations.models import Pass
 from workers.dispatch import TOPICS, job_id
-from workers.models import SENT, SentMessage
+from mail.models import SENT, SentMessage
 from workers.warmup import job_modules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,4 +129,4 @@ def test_the_warm_up_imports_every_module_a_job_names(redis_url, database_url, t
     done = run_with_app(script, redis_url, database_url, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
-    assert {"workers.mail.jobs", "workers.feeds.jobs", "app.relay", "workers.sessions"} <= set(job_modules())
+    assert {"workers.jobs.mail", "workers.jobs.feeds", "app.relay", "workers.jobs.session_bookings"} <= set(job_modules())

@@ -1,0 +1,2 @@
+"""The demo network: its content (network), loaded through the organisers' own services (loading), and
+`flask demo load` (cli)."""

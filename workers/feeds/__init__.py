@@ -1,1 +1,0 @@
-"""iCalendar feeds: built by workers when the programme or bookings change, served as stored."""
