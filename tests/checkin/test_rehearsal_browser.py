@@ -7,6 +7,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.database import db
+from checkin.models import Checkpoint
+from checkin.posters import poster_code
 from events.models import Festival
 from tests.accessibility import assert_accessible, new_context
 from tests.checkin.conftest import sign_in
@@ -55,5 +57,28 @@ def test_the_scanner_shows_a_rehearsal_plainly_in_thai(app, chromium, live_serve
         expect(answer).to_have_attribute("data-result", "admitted")
         expect(answer).to_have_attribute("data-rehearsal", "true")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_a_visitors_phone_at_a_booth_poster_the_day_before_says_it_does_not_count(
+    app, chromium, live_server, world, make_pass, tmp_path
+):
+    with app.app_context(), app.test_request_context():
+        festival = db.session.get(Festival, world.festival_id)
+        festival.starts_on = (datetime.now(ZoneInfo("Asia/Bangkok")) + timedelta(days=1)).date()
+        db.session.commit()
+        code = poster_code(db.session.get(Checkpoint, world.booth_checkpoint_id))
+    made = make_pass(world.festival_id, name="มาลี ศรีสุข")
+    context = new_context(chromium)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/passes/{made.manage_token}")  # this phone remembers the pass
+        page.goto(f"{live_server.url}/p/{code}")
+        expect(page.locator("#visit-answer")).to_have_attribute("data-result", "admitted")
+        expect(page.locator("#visit-rehearsal")).to_have_text("นี่คือการซ้อม: วันนี้ไม่ใช่วันงาน จึงไม่นับ")
+        expect(page.locator("#visit-stamps")).to_contain_text("0")  # the stamp card did not move
+        page.screenshot(path=str(tmp_path / "poster-rehearsal-th-390.png"), full_page=True)
+        assert_accessible(page, "(poster visit, rehearsal, Thai, 390 px)")
     finally:
         context.close()
