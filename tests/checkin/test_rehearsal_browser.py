@@ -56,6 +56,17 @@ def test_the_scanner_shows_a_rehearsal_plainly_in_thai(app, chromium, live_serve
         wedge(page, made.code)
         expect(answer).to_have_attribute("data-result", "admitted")
         expect(answer).to_have_attribute("data-rehearsal", "true")
+
+        # Offline, the phone answers from its bundle: a rehearsal too, and it remembers no admission.
+        context.set_offline(True)
+        expect(page.locator("#net-state")).to_have_text("ออฟไลน์")
+        for _ in range(2):
+            answer.click()
+            expect(answer).to_be_hidden()
+            wedge(page, made.code)
+            expect(answer).to_have_attribute("data-result", "admitted")
+            expect(answer).to_have_attribute("data-rehearsal", "true")
+            expect(page.locator("#answer-rehearsal")).to_be_visible()
         assert errors == []
     finally:
         context.close()
