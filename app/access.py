@@ -1,115 +1,65 @@
 """Who may call what, enforced in one place before any request body is read.
 
-A view declares its roles with app.auth.require_roles; everything else must be
-named below as public, visitor (acts through a secret token in the URL),
-signed-in (any console user) or development-only. tests/trust/test_access_map.py
-walks the URL map and fails for an endpoint that has no rule, so a new endpoint
+Each view declares its rule next to its route, with the decorators of app.auth:
+require_roles(...), public, visitor (acts through a secret token in the URL),
+signed_in (any console user) or dev_only(setting). tests/trust/test_access_map.py
+walks the URL map and fails for an endpoint that declares none, so a new endpoint
 cannot ship unguarded by accident.
 
 For role-guarded views this hook also resolves the city behind every resource
 named in the URL (a festival slug, a session, a checkpoint, ...) and refuses a
 caller from another city with 403 before the view runs: the views check again,
-this is the net under them.
+this is the net under them. Each domain registers, with city_resolver, how to
+find the city of the resources it owns.
 """
-import sqlalchemy as sa
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_login import current_user
 
-from app.auth import current_principal
+from app.auth import DEVELOPMENT, PUBLIC, SIGNED_IN, current_principal
 from app.database import db
 from app.errors import DomainError, Forbidden
 from app.extensions import login_manager
 from app.users import ADMIN
 
-PUBLIC = frozenset(
-    {
-        "static", "events.static", "registrations.static", "checkin.static", "reports.static",
-        "api-docs.openapi_json", "health.healthz", "login.login",
-        "events.festival_list", "events.festival_programme",
-        "events_api.list_cities", "events_api.list_festivals", "events_api.get_festival",
-        "events_api.list_venues", "events_api.get_venue", "events_api.list_sessions",
-        "events_api.get_session", "events_api.list_booths", "events_api.get_booth",
-        "events_api.template_csv", "events_api.template_xlsx",
-        "feeds.festival_programme", "feeds.venue_programme",
-        "registrations.signup", "registrations_api.sign_up", "registrations.book_session",
-        # The scanner's shell page (it signs in or pairs from there) and pairing by one-time code.
-        "checkin.scanner", "checkin_api.pair_device",
-        # A poster opened by a visitor's phone: the code in the URL is signed.
-        "checkin.poster_visit",
-        # "Your data has been deleted": says so, and nothing else.
-        "registrations.pass_deleted",
-    }
-)
+# The app's own machinery, public by nature: static files and the OpenAPI document.
+MACHINERY_PUBLIC = frozenset({"static", "api-docs.openapi_json"})
 
-# Act through a secret token in the URL: an unknown token is 404 and shows nothing.
-VISITOR = frozenset(
-    {
-        "registrations.pass_page", "registrations.pass_qr", "registrations.cancel_booking",
-        "registrations.cancel_pass", "registrations_api.get_pass", "registrations_api.pass_qr",
-        "registrations_api.book", "registrations_api.cancel_booking", "registrations_api.cancel_pass",
-        "checkin_api.visit", "checkin.stamp_card_fragment", "feeds.agenda",
-        # PDPA: a visitor's own data, exported or deleted through their pass.
-        "registrations_api.export_personal_data", "registrations_api.delete_personal_data",
-        "registrations.delete_personal_data",
-    }
-)
+_city_resolvers = {}  # URL argument -> function(value) -> SELECT of the city id
 
-# Any signed-in console user (the view checks the rest).
-SIGNED_IN = frozenset({"login.home", "login.logout", "checkin.signed_in_device"})
 
-# Development only: 404 unless DEV_MAILBOX is on (never in production).
-DEVELOPMENT = frozenset(
-    {
-        "mail.mailbox.index", "mail.mailbox.show", "mail.mailbox.html",
-        "mail.mailbox.raw", "mail.mailbox.attachment",
-    }
-)
+def city_resolver(argument):
+    """Register `function(value) -> SELECT city_id` for a URL argument (`slug`, `session_id`, ...)."""
+
+    def register(function):
+        _city_resolvers[argument] = function
+        return function
+
+    return register
+
+
+def city_of(argument, value):
+    """The city of the resource this argument names, or None (unknown, or no resolver)."""
+    resolver = _city_resolvers.get(argument)
+    if resolver is None or not _lookupable(value):
+        return None
+    return db.session.execute(resolver(value)).scalar()
+
+
+def _view(endpoint):
+    return current_app.view_functions.get(endpoint)
 
 
 def declared_roles(endpoint):
-    view = current_app.view_functions.get(endpoint)
-    return getattr(view, "required_roles", None)
+    return getattr(_view(endpoint), "required_roles", None)
 
 
 def rule_for(endpoint):
     """'roles', 'public', 'visitor', 'signed-in', 'development', or None when undeclared."""
     if declared_roles(endpoint) is not None:
         return "roles"
-    for name, group in (("public", PUBLIC), ("visitor", VISITOR), ("signed-in", SIGNED_IN), ("development", DEVELOPMENT)):
-        if endpoint in group:
-            return name
-    return None
-
-
-def _city_queries():
-    t = db.metadata.tables
-    festivals = t["festivals"]
-
-    def through_festival(table, column):
-        return lambda value: (
-            sa.select(festivals.c.city_id)
-            .join(t[table], t[table].c.festival_id == festivals.c.id)
-            .where(t[table].c[column] == value)
-        )
-
-    passes = t["passes"]
-    bookings = t["bookings"]
-    return {
-        "slug": lambda value: sa.select(festivals.c.city_id).where(festivals.c.slug == value),
-        "session_id": through_festival("sessions", "id"),
-        "venue_id": through_festival("venues", "id"),
-        "booth_id": through_festival("booths", "id"),
-        "checkpoint_id": through_festival("checkpoints", "id"),
-        "import_id": through_festival("programme_imports", "id"),
-        "report_id": through_festival("reports", "id"),
-        "device_id": through_festival("scanner_devices", "id"),
-        "booking_id": lambda value: (
-            sa.select(festivals.c.city_id)
-            .join(passes, passes.c.festival_id == festivals.c.id)
-            .join(bookings, bookings.c.pass_id == passes.c.id)
-            .where(bookings.c.id == value)
-        ),
-    }
+    if endpoint in MACHINERY_PUBLIC or endpoint.endswith(".static"):
+        return PUBLIC
+    return getattr(_view(endpoint), "access_rule", None)
 
 
 MAX_ROW_ID = 2**31 - 1  # primary keys are PostgreSQL `integer`
@@ -124,13 +74,9 @@ def _lookupable(value):
 
 def cities_in_url(view_args):
     """The cities of the resources this URL names (unknown ones are left to the view's 404)."""
-    queries = _city_queries()
     cities = set()
     for name, value in (view_args or {}).items():
-        query = queries.get(name)
-        if query is None or not _lookupable(value):
-            continue
-        city = db.session.execute(query(value)).scalar()
+        city = city_of(name, value)
         if city is not None:
             cities.add(city)
     return cities
@@ -143,8 +89,11 @@ def enforce():
         return None
     roles = declared_roles(endpoint)
     if roles is None:
-        if endpoint in SIGNED_IN and not request.path.startswith("/api/") and not current_user.is_authenticated:
+        rule = rule_for(endpoint)
+        if rule == SIGNED_IN and not request.path.startswith("/api/") and not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if rule == DEVELOPMENT and not current_app.config.get(_view(endpoint).development_setting):
+            abort(404)
         return None
     user = current_principal()
     if user is None:

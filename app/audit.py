@@ -1,8 +1,10 @@
 """Audit log of organiser and admin actions: who, what, when, before and after.
 
 Recorded from the ORM session itself, so that no service can forget it: any
-change to an audited table made in a request whose principal is an organiser or
-admin becomes an AuditEntry in the same transaction.
+change to an audited model made in a request whose principal is an organiser or
+admin becomes an AuditEntry in the same transaction. Each package declares its
+audited models with @audited, next to the models: how to find a row's city, and
+which columns are secrets.
 """
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,13 +16,25 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.database import UTCDateTime, db, now_utc
 
-AUDITED_TABLES = frozenset(
-    {"cities", "festivals", "venues", "sessions", "booths", "checkpoints", "bookings", "passes", "users"}
-)
 AUDITED_ROLES = frozenset({"admin", "organiser"})
-# Secrets never go into the log, not even hashed.
-REDACTED = frozenset({"password_hash", "token_hash", "manage_token", "manage_token_hash", "feed_token",
-                      "feed_token_hash", "private_key", "poster_secret"})
+
+_city_of = {}  # audited model class -> function(session, row) -> the row's city id (or None)
+
+
+def audited(city, secrets=()):
+    """Class decorator: log organisers' and admins' changes to this model's rows.
+
+    `city(session, row)` answers the row's city (the log is read city by city); it may
+    query through `session` (it runs after the flush). `secrets` are columns that never
+    go into the log, not even hashed.
+    """
+
+    def register(model):
+        _city_of[model] = city
+        model.__audit_secrets__ = frozenset(secrets)
+        return model
+
+    return register
 
 
 class AuditEntry(db.Model):
@@ -52,14 +66,16 @@ def _plain(value):
 
 
 def _columns(obj):
-    return {c.key: _plain(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs if c.key not in REDACTED}
+    secrets = type(obj).__audit_secrets__
+    return {c.key: _plain(getattr(obj, c.key)) for c in inspect(obj).mapper.column_attrs if c.key not in secrets}
 
 
 def _changes(obj):
     before, after = {}, {}
     state = inspect(obj)
+    secrets = type(obj).__audit_secrets__
     for attr in state.mapper.column_attrs:
-        if attr.key in REDACTED:
+        if attr.key in secrets:
             continue
         history = state.attrs[attr.key].history
         if history.has_changes():
@@ -77,24 +93,8 @@ def _actor():
     return user
 
 
-def _city_of(session, obj):
-    """The city an entity belongs to, found through the tables (app/ imports no domain)."""
-    if obj.__tablename__ == "cities":
-        return obj.id
-    if getattr(obj, "city_id", None) is not None:
-        return obj.city_id
-    festival_id = getattr(obj, "festival_id", None)
-    if festival_id is None and obj.__tablename__ == "bookings":
-        passes = db.metadata.tables["passes"]
-        festival_id = session.execute(sa.select(passes.c.festival_id).where(passes.c.id == obj.pass_id)).scalar()
-    if festival_id is None:
-        return None
-    festivals = db.metadata.tables["festivals"]
-    return session.execute(sa.select(festivals.c.city_id).where(festivals.c.id == festival_id)).scalar()
-
-
 def _audited(obj):
-    return getattr(obj, "__tablename__", None) in AUDITED_TABLES
+    return type(obj) in _city_of
 
 
 @event.listens_for(Session, "before_flush")
@@ -132,7 +132,7 @@ def _record(session, flush_context):
                 user_id=actor.id,
                 user_email=actor.email,
                 role=actor.role,
-                city_id=_city_of(session, obj),
+                city_id=_city_of[type(obj)](session, obj),
                 action=action,
                 entity=obj.__tablename__,
                 entity_id=inspect(obj).identity[0] if inspect(obj).identity else getattr(obj, "id", None),

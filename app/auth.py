@@ -5,6 +5,7 @@ from flask import abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
+from app.conditional import no_store
 from app.errors import DomainError, Forbidden
 from app.users import ADMIN, user_for_token
 
@@ -61,6 +62,46 @@ def require_roles(*roles):
         return wrapped
 
     return decorator
+
+
+# Every view declares who may call it, next to its route: require_roles above, or one of the
+# rules below. app/access.py enforces them before the body is read, and
+# tests/trust/test_access_map.py fails for a view that declares none.
+PUBLIC, VISITOR, SIGNED_IN, DEVELOPMENT = "public", "visitor", "signed-in", "development"
+
+
+def _rule(name):
+    def declare(view):
+        view.access_rule = name
+        return view
+
+    return declare
+
+
+public = _rule(PUBLIC)
+"""Anyone, signed in or not."""
+
+
+def visitor(view):
+    """Acts through a secret token in the URL: an unknown token is 404 and shows nothing, and
+    no answer goes into a shared cache."""
+    view.access_rule = VISITOR
+    return no_store(view)
+
+
+signed_in = _rule(SIGNED_IN)
+"""Any signed-in console user (the view checks the rest)."""
+
+
+def dev_only(setting):
+    """Development only: 404 unless the app's config turns `setting` on (never in production)."""
+
+    def declare(view):
+        view.access_rule = DEVELOPMENT
+        view.development_setting = setting
+        return view
+
+    return declare
 
 
 def ensure_city(city_id, user=None):

@@ -10,11 +10,12 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.access import city_of
 from app.database import db
 from app.errors import DomainError
 from app.queues import QUEUES, AppWorker, InProcessAppWorker, make_worker
 from app.redis_conn import EmbeddedRedis
-from app.users import ROLES, city_id_for_slug, create_user, issue_token
+from app.users import ROLES, create_user, issue_token
 
 users_cli = AppGroup("users", help="Organisers, staff, city teams and admins.")
 
@@ -29,7 +30,7 @@ def create_user_command(email, role, city_slug, name, password):
     """Make a user and print an API token as the last line."""
     city_id = None
     if city_slug:
-        city_id = city_id_for_slug(city_slug)
+        city_id = city_of("city_slug", city_slug)  # the events package resolves it
         if city_id is None:
             raise click.ClickException(f"No city with slug {city_slug!r}. Try `flask --app wsgi demo load`.")
     try:

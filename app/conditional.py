@@ -15,6 +15,8 @@ from flask import Response, current_app, request
 PUBLIC_REVALIDATE = "public, max-age=0, must-revalidate"
 # The same for answers that only this caller may see (a draft, a signed-in page).
 PRIVATE_REVALIDATE = "private, no-cache"
+# Pages and answers behind a secret in the URL never go into shared caches.
+NO_STORE = "private, no-store"
 
 # What an answer is rendered by: a deploy that changes any of these must change every validator,
 # else a phone would keep a page that the new templates or translations would draw differently.
@@ -70,3 +72,15 @@ def _digest_sources(app):
                 digest.update(str(path.relative_to(root.parent)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def no_store(view):
+    """Declare a view's answers uncacheable (NO_STORE) unless it says otherwise: a secret in its URL.
+    app.auth.visitor implies it; the factory applies it after each request."""
+    view.cache_control = NO_STORE
+    return view
+
+
+def declared_cache_control(view):
+    """The Cache-Control a view declared with no_store, or None."""
+    return getattr(view, "cache_control", None)

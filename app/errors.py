@@ -2,7 +2,7 @@
 import logging
 
 import marshmallow as ma
-from flask import jsonify, render_template, request
+from flask import current_app, jsonify, render_template, request
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
@@ -122,6 +122,26 @@ def http_error_body(error):
     return body
 
 
+def http_error_response(error, **extra):
+    """An HTTP error as our JSON body (with `extra` fields) or as the error page."""
+    if wants_json():
+        response = jsonify({**http_error_body(error), **extra})
+        response.status_code = error.code or 500
+        # The error's own headers (Allow on a 405, Retry-After, ...), but our JSON content type.
+        for key, value in error.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        # webargs sets data["headers"] to None on a 422: no headers, not a crash.
+        for key, value in ((getattr(error, "data", None) or {}).get("headers") or {}).items():
+            response.headers[key] = value
+        if error.code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
+        return response
+    headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
+    response = render_template("error.html", status=error.code, message=error.description)
+    return current_app.make_response((response, error.code, headers))
+
+
 def register_error_handlers(app):
     @app.errorhandler(DomainError)
     def domain_error(error):
@@ -129,23 +149,7 @@ def register_error_handlers(app):
             return jsonify(error.body()), error.status
         return render_template("error.html", status=error.status, message=error.message), error.status
 
-    @app.errorhandler(HTTPException)
-    def http_error(error):
-        if wants_json():
-            response = jsonify(http_error_body(error))
-            response.status_code = error.code or 500
-            # The error's own headers (Allow on a 405, Retry-After, ...), but our JSON content type.
-            for key, value in error.get_headers():
-                if key.lower() != "content-type":
-                    response.headers[key] = value
-            # webargs sets data["headers"] to None on a 422: no headers, not a crash.
-            for key, value in ((getattr(error, "data", None) or {}).get("headers") or {}).items():
-                response.headers[key] = value
-            if error.code == 401:
-                response.headers["WWW-Authenticate"] = 'Bearer realm="thetsakan"'
-            return response
-        headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
-        return render_template("error.html", status=error.code, message=error.description), error.code, headers
+    app.register_error_handler(HTTPException, http_error_response)
 
     @app.errorhandler(sa_exc.TimeoutError)
     def pool_exhausted(error):

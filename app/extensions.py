@@ -15,7 +15,8 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# No X-RateLimit-*/Retry-After on every answer: Retry-After is set on 429 answers only (app/limits.py).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
 
 
 class ThetsakanApi(Api):

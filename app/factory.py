@@ -32,6 +32,7 @@ import workers.retention
 from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
+from app.conditional import declared_cache_control
 from app.config import INSTANCE_DIR, from_environment
 from app.database import db
 from app.errors import register_error_handlers
@@ -56,14 +57,6 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
-
-
-def _limiter_storage(url):
-    if not url:
-        return "memory://"
-    if url.startswith("unix://"):
-        return "redis+unix://" + url[len("unix://"):]
-    return url
 
 
 def _engine_options(config):
@@ -101,7 +94,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
-    app.config.setdefault("RATELIMIT_STORAGE_URI", _limiter_storage(app.config.get("REDIS_URL")))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limits.storage_uri(app.config.get("REDIS_URL")))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _trust_proxies(app)
 
@@ -148,9 +141,9 @@ def create_app(test_config=None):
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
         if app.config["PRODUCTION"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if request.path.startswith(("/passes/", "/p/", "/api/v1/passes/")):
-            # Pages and answers behind a secret token never go into shared caches.
-            response.headers.setdefault("Cache-Control", "private, no-store")
+        cache_control = declared_cache_control(app.view_functions.get(request.endpoint))
+        if cache_control:  # declared by the view (app.conditional.no_store, app.auth.visitor)
+            response.headers.setdefault("Cache-Control", cache_control)
         return response
 
     @app.teardown_request

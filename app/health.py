@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify
 from rq import Worker
 
+from app.auth import public
 from app.database import db
 from app.redis_conn import connection
 
@@ -37,6 +38,7 @@ def check_workers():
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     report = {}
     for name, check in (("database", check_database), ("redis", check_redis), ("workers", check_workers)):

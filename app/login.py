@@ -6,7 +6,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Email
 
+from app.auth import public, signed_in
 from app.database import db
+from app.limits import by_address, by_field, rate_limit
 from app.users import authenticate
 
 bp = Blueprint("login", __name__)
@@ -24,7 +26,16 @@ def _safe_next(target):
     return None
 
 
+# Password guessing, counted per account and per address (counted where the password is checked:
+# a request without its CSRF token is refused before).
+SIGN_IN_PER_ACCOUNT = "10/minute;50/hour"
+SIGN_IN_PER_ADDRESS = "10/minute;50/hour"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@public
+@rate_limit(SIGN_IN_PER_ACCOUNT, per=by_field("email"))
+@rate_limit(SIGN_IN_PER_ADDRESS, per=by_address)
 def login():
     form = LoginForm()
     if form.validate_on_submit():
@@ -39,6 +50,7 @@ def login():
 
 @bp.post("/logout")
 @login_required
+@signed_in
 def logout():
     logout_user()
     return redirect(url_for("login.login"))
@@ -46,6 +58,7 @@ def logout():
 
 @bp.get("/console")
 @login_required
+@signed_in
 def home():
     """Where a signed-in user lands: the console of their role."""
     targets = {

@@ -7,6 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
 from app.errors import Invalid
 
@@ -15,6 +16,7 @@ ROLES = (ADMIN, ORGANISER, STAFF, CITY_TEAM)
 TOKEN_PREFIX = "tsk_"
 
 
+@audited(city=lambda session, user: user.city_id, secrets=("password_hash",))
 class User(UserMixin, db.Model):
     __tablename__ = "users"
 
@@ -22,9 +24,9 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     role: Mapped[str] = mapped_column(sa.String(20))
-    # Every role but admin belongs to one city; the FK names the table so that
-    # app/ need not import the events package.
-    city_id: Mapped[int | None] = mapped_column(sa.ForeignKey("cities.id"), nullable=True, index=True)
+    # Every role but admin belongs to one city. Cities are the events package's: it
+    # declares the foreign key (events/models.py), so that app/ names no domain.
+    city_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(256), nullable=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
@@ -63,11 +65,6 @@ class ApiToken(db.Model):
 
 def hash_token(raw):
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def city_id_for_slug(slug):
-    cities = db.metadata.tables["cities"]
-    return db.session.scalar(sa.select(cities.c.id).where(cities.c.slug == slug))
 
 
 def create_user(email, role, *, city_id=None, name="", password=None):

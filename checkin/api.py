@@ -8,25 +8,35 @@ from flask import Response, current_app, request
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
 from app.errors import DomainError, ErrorSchema
+from app.limits import by_caller, by_view_arg, rate_limit
 from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, scanning, stats, visits
 from checkin.bundle import scanner_bundle
-from checkin.checkpoints import SCANNING_ROLES, checkpoint_for, festival_by_slug
+from checkin.checkpoints import SCANNING_ROLES, checkpoint_for
 from checkin.presenters import batch_answer, checkpoint_answer, scan_answer
 from checkin.schemas import (
     BatchIn, BatchOut, CheckinStatsOut, CheckpointIn, CheckpointOut, CheckpointPatch, DeviceOut, PairIn, PairingOut, ScanIn, ScanOut,
     ScannerFestivalsOut, VisitIn, VisitOut,
 )
+from events.services import find_festival
+from registrations.services import pass_for_manage_token
 
 blp = Blueprint("checkin_api", __name__, description="Checkpoints and scans")
 BEARER = [{"bearerAuth": []}]
 
 
+# Counted per phone (each paired phone has its own token) or per signed-in staff member:
+# a venue's phones share its Wi-Fi, so an address would lock a whole gate out.
+SCANS_PER_PHONE = "600/minute"  # a gate phone scans at most a few passes a second
+UPLOADS_PER_PHONE = "120/minute"  # offline scans arrive in batches
+VISITS_PER_PASS = "60/minute"  # a visitor's phone at the posters
+
+
 def _festival_for(slug):
-    festival = festival_by_slug(slug)
+    festival = find_festival(slug)
     ensure_city(festival.city_id)
     return festival
 
@@ -78,6 +88,7 @@ def patch_checkpoint(data, checkpoint_id):
 @blp.doc(security=BEARER)
 @blp.arguments(ScanIn)
 @blp.response(200, ScanOut)
+@rate_limit(SCANS_PER_PHONE, per=by_caller)
 def scan(data, checkpoint_id):
     """One scan: admitted, already_admitted, not_booked, waitlisted, cancelled, wrong_festival, invalid or not_open."""
     user = current_principal()
@@ -94,6 +105,7 @@ def scan(data, checkpoint_id):
 @blp.doc(security=BEARER)
 @blp.arguments(BatchIn)
 @blp.response(200, BatchOut)
+@rate_limit(UPLOADS_PER_PHONE, per=by_caller)
 def scan_batch(data, checkpoint_id):
     """Scans made offline. Idempotent per (device_id, local_id): sending again changes nothing.
 
@@ -172,9 +184,11 @@ def rotate_poster(checkpoint_id):
 @blp.alt_response(403, schema=ErrorSchema, description="`self_checkin_off`: this festival checks visitors in at the door")
 @blp.alt_response(404, schema=ErrorSchema, description="`not_found`: no such pass; `invalid_poster`: not one of our posters")
 @blp.alt_response(410, schema=ErrorSchema, description="`poster_retired`: the poster was replaced")
+@visitor
+@rate_limit(VISITS_PER_PASS, per=by_view_arg("manage_token"))
 def visit(data, manage_token):
     """A visitor's phone at a poster: a booth visit on the stamp card, or self check-in to a booked session."""
-    pass_ = visits.pass_for_manage_token(manage_token)
+    pass_ = pass_for_manage_token(manage_token)
     outcome, checkpoint = visits.visit(pass_, data["poster_code"])
     card = visits.stamp_card(pass_)
     target = checkpoint.booth or checkpoint.session
@@ -196,6 +210,7 @@ def visit(data, manage_token):
 @blp.alt_response(404, schema=ErrorSchema, description="`invalid_pairing`: not a pairing code, or one that no longer applies")
 @blp.alt_response(409, schema=ErrorSchema, description="`pairing_used`: the code was used already")
 @blp.alt_response(410, schema=ErrorSchema, description="`pairing_expired`: show a new code")
+@public
 def pair_device(data):
     """Pair a phone with a one-time code from the organiser console; answers the device's bearer token."""
     try:

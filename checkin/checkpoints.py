@@ -14,13 +14,6 @@ from events.models import Booth, Festival, ProgrammeSession
 SCANNING_ROLES = (STAFF, ORGANISER)  # admin always passes
 
 
-def festival_by_slug(slug):
-    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        raise NotFound("festival", f"No festival {slug!r}.")
-    return festival
-
-
 def get_checkpoint(checkpoint_id):
     checkpoint = db.session.get(Checkpoint, checkpoint_id, options=[joinedload(Checkpoint.festival)])
     if checkpoint is None:

@@ -3,8 +3,10 @@ state of one pass at one checkpoint (Admission). Models never commit."""
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import city_resolver
+from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
-from events.models import Booth, Festival, ProgrammeSession
+from events.models import Booth, Festival, ProgrammeSession, festival_city_of, in_festival_city
 from registrations.models import Pass
 
 GATE, SESSION, BOOTH = "gate", "session", "booth"
@@ -19,6 +21,7 @@ DIRECTIONS = (IN, OUT)
 STAFF_SOURCE, OFFLINE_SOURCE, POSTER_SOURCE = "staff", "offline", "poster"
 
 
+@audited(city=in_festival_city, secrets=("poster_secret",))
 class Checkpoint(db.Model):
     __tablename__ = "checkpoints"
 
@@ -137,3 +140,8 @@ class Admission(db.Model):
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
 
     checkpoint: Mapped[Checkpoint] = relationship()
+
+
+# What city a checkpoint or a scanner named in a URL belongs to: app/access.py refuses other cities' staff.
+city_resolver("checkpoint_id")(festival_city_of(Checkpoint))
+city_resolver("device_id")(festival_city_of(ScannerDevice))

@@ -1,24 +1,12 @@
 """Visitors at posters (booth visits and self check-in) and the stamp card of a pass."""
-import hashlib
-
 import sqlalchemy as sa
 
 from app.database import db
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from checkin.models import BOOTH, POSTER_SOURCE, SESSION, Admission, Checkpoint
 from checkin.posters import checkpoint_for_poster
 from checkin.scanning import scan_pass
 from events.models import Booth
-from registrations.models import Pass
-
-
-def pass_for_manage_token(token):
-    pass_ = db.session.scalar(
-        sa.select(Pass).where(Pass.manage_token_hash == hashlib.sha256((token or "").encode()).hexdigest())
-    )
-    if pass_ is None:
-        raise NotFound("pass", "No pass with this link.")
-    return pass_
 
 
 def visit(pass_, poster_code):

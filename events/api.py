@@ -5,7 +5,7 @@ from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 from werkzeug.datastructures import CombinedMultiDict, FileStorage
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, public, require_roles
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import db
 from app.errors import ErrorSchema, Invalid, NotFound
@@ -65,6 +65,7 @@ def _writer(description):
 
 @blp.route("/cities", methods=["GET"])
 @blp.response(200, CitySchema(many=True))
+@public
 def list_cities():
     """The learning cities of the network."""
     return services.list_cities()
@@ -89,6 +90,7 @@ def create_city(fields):
 @blp.route("/festivals", methods=["GET"])
 @blp.arguments(FestivalQuerySchema, location="query")
 @blp.response(200, FestivalSchema(many=True))
+@public
 def list_festivals(query):
     """Published festivals (with a token: also the drafts of your city; every draft for an admin)."""
     return services.visible_festivals(query.get("city"), current_principal())
@@ -114,6 +116,7 @@ def create_festival(fields):
 @blp.route("/festivals/<slug>", methods=["GET"])
 @blp.response(200, FestivalSchema)
 @blp.alt_response(404, schema=ErrorSchema, description="no such festival, or a draft")
+@public
 def get_festival(slug):
     """One festival."""
     return services.festival_by_slug(slug, current_principal())
@@ -138,6 +141,7 @@ def patch_festival(fields, slug):
 
 @blp.route("/festivals/<slug>/venues", methods=["GET"])
 @blp.response(200, VenueSchema(many=True))
+@public
 def list_venues(slug):
     """Stages, rooms and zones."""
     return services.festival_by_slug(slug, current_principal()).venues
@@ -160,6 +164,7 @@ def create_venue(fields, slug):
 @blp.route("/venues/<int:venue_id>", methods=["GET"])
 @blp.response(200, VenueSchema)
 @blp.alt_response(404, schema=ErrorSchema)
+@public
 def get_venue(venue_id):
     """One venue."""
     return services.venue_by_id(venue_id, current_principal())
@@ -190,6 +195,7 @@ ETAG_HEADER = {"ETag": {"description": "the programme's version: send it back as
 @blp.response(200, SessionSchema(many=True), headers=ETAG_HEADER)
 @blp.alt_response(304, description="unchanged since If-None-Match: no body")
 @blp.alt_response(404, schema=ErrorSchema)
+@public
 def list_sessions(query, slug):
     """The programme, by start time then venue; cancelled sessions are included, marked `cancelled`.
 
@@ -234,6 +240,7 @@ def create_session(fields, slug):
 @blp.route("/sessions/<int:session_id>", methods=["GET"])
 @blp.response(200, SessionSchema)
 @blp.alt_response(404, schema=ErrorSchema)
+@public
 def get_session(session_id):
     """One session, with seats left and the waitlist's length."""
     return services.session_by_id(session_id, current_principal())
@@ -274,6 +281,7 @@ def delete_session(session_id):
 @blp.route("/festivals/<slug>/booths", methods=["GET"])
 @blp.response(200, BoothSchema(many=True))
 @blp.alt_response(404, schema=ErrorSchema)
+@public
 def list_booths(slug):
     """Exhibitor booths."""
     return services.booths(services.festival_by_slug(slug, current_principal()))
@@ -296,6 +304,7 @@ def create_booth(fields, slug):
 @blp.route("/booths/<int:booth_id>", methods=["GET"])
 @blp.response(200, BoothSchema)
 @blp.alt_response(404, schema=ErrorSchema)
+@public
 def get_booth(booth_id):
     """One booth."""
     return services.booth_by_id(booth_id, current_principal())
@@ -363,6 +372,7 @@ def get_import(import_id):
 
 @blp.route("/import-template.xlsx", methods=["GET"])
 @blp.response(200, description="The XLSX template, with notes in Thai and English", content_type=import_template.XLSX_TYPE)
+@public
 def template_xlsx():
     """The programme template as XLSX."""
     return Response(
@@ -374,6 +384,7 @@ def template_xlsx():
 
 @blp.route("/import-template.csv", methods=["GET"])
 @blp.response(200, description="The CSV template (UTF-8); rows starting with # are notes", content_type="text/csv")
+@public
 def template_csv():
     """The programme template as CSV."""
     return Response(

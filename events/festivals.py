@@ -8,7 +8,7 @@ from app.database import db
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.outbox import emit
 from events import validation as check
-from events.models import City, Festival, ProgrammeSession
+from events.models import DEFAULT_SIGNUPS_PER_HOUR, MAX_SIGNUPS_PER_HOUR, City, Festival, ProgrammeSession
 from events.vocabulary import FESTIVAL_STATUSES
 
 MAX_FESTIVAL_DAYS = 366
@@ -30,6 +30,7 @@ FESTIVAL_FIELDS = (
     "stamp_goal",
     "allow_walk_ins",
     "allow_self_checkin",
+    "signups_per_hour",
 )
 
 
@@ -105,6 +106,8 @@ def _clean_festival(values):
     clean["stamp_goal"] = check.integer("stamp_goal", values.get("stamp_goal", 5), minimum=0, maximum=1000, nullable=False)
     clean["allow_walk_ins"] = check.boolean("allow_walk_ins", values.get("allow_walk_ins", True))
     clean["allow_self_checkin"] = check.boolean("allow_self_checkin", values.get("allow_self_checkin", False))
+    clean["signups_per_hour"] = check.integer("signups_per_hour", values.get("signups_per_hour", DEFAULT_SIGNUPS_PER_HOUR),
+                                              minimum=1, maximum=MAX_SIGNUPS_PER_HOUR, nullable=False)
     return clean
 
 
@@ -198,14 +201,25 @@ def reachable(festival, user, for_edit, what="festival"):
     return festival
 
 
+def festival_with_slug(slug):
+    """The festival with this slug, drafts included, or None (a malformed slug names none).
+    Who may see it is decided by the callers below, or by the caller's own rule."""
+    if not check.is_slug(slug):
+        return None
+    return db.session.scalar(sa.select(Festival).options(joinedload(Festival.city)).where(Festival.slug == slug))
+
+
 def festival_by_slug(slug, user=None, for_edit=False):
     """The festival; NotFound also for a draft the user may not act on; for_edit: Forbidden outside the user's city."""
-    festival = None
-    if check.is_slug(slug):
-        festival = db.session.scalar(
-            sa.select(Festival).options(joinedload(Festival.city)).where(Festival.slug == slug)
-        )
-    return reachable(festival, user, for_edit)
+    return reachable(festival_with_slug(slug), user, for_edit)
+
+
+def find_festival(slug):
+    """The festival with this slug, drafts included, for callers that judge access themselves; NotFound otherwise."""
+    festival = festival_with_slug(slug)
+    if festival is None:
+        raise NotFound("festival", f"No festival {slug!r}.")
+    return festival
 
 
 def festival_by_id(festival_id, user=None, for_edit=False):

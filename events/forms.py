@@ -24,6 +24,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.i18n import current_locale
+from events.models import DEFAULT_SIGNUPS_PER_HOUR
 from events.vocabulary import AGE_GROUPS, LANGUAGES, SESSION_KINDS, THEMES, VENUE_KINDS, label
 
 REQUIRED = _l("This field is required.")
@@ -101,6 +102,11 @@ class FestivalForm(ConsoleForm):
                               validators=[InputRequired(REQUIRED)])
     allow_walk_ins = BooleanField(_l("Walk-ins may join sessions without booking when seats are free"), default=True)
     allow_self_checkin = BooleanField(_l("Visitors may check themselves in by scanning a poster"))
+    signups_per_hour = IntegerField(
+        _l("New passes per hour"), default=DEFAULT_SIGNUPS_PER_HOUR, validators=[Optional()],
+        description=_l("Sign-ups beyond this in one hour are refused: a ceiling against scripts signing up "
+                       "fake families. Raise it before a big rush, such as a school signing up its classes."),
+    )
 
     CREATE_ONLY = ("city_id", "slug")
 
@@ -119,6 +125,8 @@ class FestivalForm(ConsoleForm):
                 values[name] = (values[name] or "").strip()
         if creating and not values.get("slug"):
             values.pop("slug", None)
+        if values.get("signups_per_hour") is None:
+            values.pop("signups_per_hour", None)  # left blank: the festival keeps its ceiling (a new one the default)
         return values
 
 

@@ -5,9 +5,32 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import city_resolver
+from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
+from app.users import User
 
 
+def city_of_festival(session, festival_id):
+    """The city a festival belongs to (None for an unknown festival)."""
+    if festival_id is None:
+        return None
+    return session.execute(sa.select(Festival.city_id).where(Festival.id == festival_id)).scalar()
+
+
+def in_festival_city(session, row):
+    """For @audited: a row of a festival is its festival's city's."""
+    return city_of_festival(session, row.festival_id)
+
+
+def festival_city_of(model):
+    """For city_resolver: the city of `model`'s row with this id, through its festival."""
+    return lambda row_id: (
+        sa.select(Festival.city_id).join(model, model.festival_id == Festival.id).where(model.id == row_id)
+    )
+
+
+@audited(city=lambda session, city: city.id)
 class City(db.Model):
     __tablename__ = "cities"
 
@@ -23,7 +46,17 @@ class City(db.Model):
 
     festivals: Mapped[list["Festival"]] = relationship(back_populates="city")
 
+# New passes a festival takes in an hour before sign-ups are refused (429): a ceiling against a
+# script signing up thousands of fake families, which the festival's organisers see and raise.
+DEFAULT_SIGNUPS_PER_HOUR = 2000
+MAX_SIGNUPS_PER_HOUR = 100_000
 
+
+# Every console user but an admin belongs to one city (app/users.py): the city is ours to name.
+User.__table__.append_constraint(sa.ForeignKeyConstraint([User.__table__.c.city_id], [City.__table__.c.id]))
+
+
+@audited(city=lambda session, festival: festival.city_id)
 class Festival(db.Model):
     __tablename__ = "festivals"
 
@@ -45,6 +78,8 @@ class Festival(db.Model):
     stamp_goal: Mapped[int] = mapped_column(default=5)
     allow_walk_ins: Mapped[bool] = mapped_column(default=True)
     allow_self_checkin: Mapped[bool] = mapped_column(default=False)
+    signups_per_hour: Mapped[int] = mapped_column(default=DEFAULT_SIGNUPS_PER_HOUR,
+                                                  server_default=str(DEFAULT_SIGNUPS_PER_HOUR))
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
     updated_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc, onupdate=now_utc)
 
@@ -65,6 +100,7 @@ class Festival(db.Model):
         return [self.starts_on + timedelta(days=n) for n in range((self.ends_on - self.starts_on).days + 1)]
 
 
+@audited(city=in_festival_city)
 class Venue(db.Model):
     __tablename__ = "venues"
 
@@ -79,6 +115,7 @@ class Venue(db.Model):
     festival: Mapped[Festival] = relationship(back_populates="venues")
 
 
+@audited(city=in_festival_city)
 class ProgrammeSession(db.Model):
     """A workshop, talk, forum, performance, exhibition or activity in the programme."""
 
@@ -130,6 +167,7 @@ class ProgrammeSession(db.Model):
         return max(0, self.capacity - self.seats_confirmed - self.walk_in_seats)
 
 
+@audited(city=in_festival_city)
 class Booth(db.Model):
     __tablename__ = "booths"
 
@@ -173,3 +211,12 @@ class ProgrammeImport(db.Model):
     finished_at: Mapped[object | None] = mapped_column(UTCDateTime, nullable=True)
 
     festival: Mapped[Festival] = relationship()
+
+
+# What city a resource named in a URL belongs to: app/access.py refuses other cities' staff.
+city_resolver("slug")(lambda slug: sa.select(Festival.city_id).where(Festival.slug == slug))
+city_resolver("city_slug")(lambda slug: sa.select(City.id).where(City.slug == slug))
+city_resolver("venue_id")(festival_city_of(Venue))
+city_resolver("session_id")(festival_city_of(ProgrammeSession))
+city_resolver("booth_id")(festival_city_of(Booth))
+city_resolver("import_id")(festival_city_of(ProgrammeImport))

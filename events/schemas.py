@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 from flask_smorest.fields import Upload
 
+from events.models import DEFAULT_SIGNUPS_PER_HOUR, MAX_SIGNUPS_PER_HOUR
 from events.validation import MAX_CAPACITY, MAX_INT
 from events.vocabulary import (
     AGE_GROUPS,
@@ -71,6 +72,11 @@ class FestivalFieldsSchema(StrictSchema):
     stamp_goal = fields.Integer(validate=validate.Range(min=0, max=1000))
     allow_walk_ins = fields.Boolean()
     allow_self_checkin = fields.Boolean()
+    signups_per_hour = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_SIGNUPS_PER_HOUR),
+        metadata={"description": "new passes the festival takes in an hour before sign-ups are refused "
+                                 f"(429 rate_limited): a ceiling against scripts; default {DEFAULT_SIGNUPS_PER_HOUR}"},
+    )
 
 
 class FestivalCreateSchema(FestivalFieldsSchema):
@@ -99,6 +105,7 @@ class FestivalSchema(StrictSchema):
     stamp_goal = fields.Integer()
     allow_walk_ins = fields.Boolean()
     allow_self_checkin = fields.Boolean()
+    signups_per_hour = fields.Integer()
 
 
 class FestivalQuerySchema(StrictSchema):

@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_smorest import Blueprint
 
 from app import personal_data
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, ensure_city, public, require_roles, visitor
 from app.database import db
 from app.errors import ErrorSchema, NotFound
 from events import services as events_services
 from events.models import Festival
 from registrations import pass_codes, qr_image
+from registrations.rate_limits import booking_by_token, sign_up_limited
 from registrations import services as svc
 from registrations.services import erasure
 from registrations.schemas import (
@@ -43,6 +44,8 @@ ORGANISER = [{"bearerAuth": []}]
 @blp.arguments(SignUpIn)
 @blp.response(201, PassOut, description="A new pass (the token is shown only now and in the mailed link).")
 @blp.alt_response(200, schema=ExistingPassOut, description="This email has a pass: its link is mailed to it.")
+@public
+@sign_up_limited
 def sign_up(data, slug):
     """Sign up for a published festival: one pass per email."""
     result = svc.sign_up(slug, **data)
@@ -55,6 +58,7 @@ def sign_up(data, slug):
 
 @blp.route("/passes/<token>", methods=["GET"])
 @blp.response(200, PassView)
+@visitor
 def get_pass(token):
     """The pass, its party, its bookings (with waitlist positions) and its links."""
     return svc.pass_for_manage_token(token)
@@ -62,6 +66,7 @@ def get_pass(token):
 
 @blp.route("/passes/<token>", methods=["DELETE"])
 @blp.response(200, PassView)
+@visitor
 def cancel_pass(token):
     """Cancel the whole pass and its bookings; scans then answer `cancelled`."""
     pass_ = svc.cancel_pass(svc.pass_for_manage_token(token).id)
@@ -71,6 +76,7 @@ def cancel_pass(token):
 
 @blp.route("/passes/<token>/export", methods=["GET"])
 @blp.response(200, content_type="application/json", description="A JSON file (attachment)")
+@visitor
 def export_personal_data(token):
     """Everything we hold about the pass holder, as a JSON download (PDPA: the right to a copy)."""
     pass_ = svc.pass_for_manage_token(token)
@@ -85,6 +91,7 @@ def export_personal_data(token):
 
 @blp.route("/passes/<token>/personal-data", methods=["DELETE"])
 @blp.response(200, PersonalDataDeletedOut)
+@visitor
 def delete_personal_data(token):
     """Delete the pass holder's personal data (PDPA): bookings of sessions still to come are cancelled
     (the waitlist moves up), the pass is anonymised and its links stop working (404); its QR code
@@ -96,6 +103,7 @@ def delete_personal_data(token):
 
 @blp.route("/passes/<token>/qr.png", methods=["GET"])
 @blp.response(200, content_type="image/png")
+@visitor
 def pass_qr(token):
     """The pass's QR code as a PNG image."""
     pass_ = svc.pass_for_manage_token(token)
@@ -115,6 +123,8 @@ def pass_qr(token):
     description="`age_group`: nobody in the party is one the session is for (field `session_id`), or more `seats` "
     "than those people (field `seats`); with `seats_allowed` and `age_groups`. `invalid_seats`, `wrong_festival`",
 )
+@visitor
+@booking_by_token
 def book(data, token):
     """Book a session: 409 `clash`, `closed`, `already_booked`, `no_booking_needed`."""
     booking = svc.book(svc.pass_for_manage_token(token).id, data["session_id"], data["seats"])
@@ -125,6 +135,7 @@ def book(data, token):
 @blp.route("/passes/<token>/bookings/<int:booking_id>", methods=["DELETE"])
 @blp.response(200, BookingOut)
 @blp.alt_response(409, schema=ErrorSchema, description="`closed`: the session has started")
+@visitor
 def cancel_booking(token, booking_id):
     """Cancel a booking; freed seats go to the waitlist at once."""
     booking = svc.cancel_booking(svc.pass_for_manage_token(token).id, booking_id)

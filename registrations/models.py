@@ -2,8 +2,10 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import city_resolver
+from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
-from events.models import Festival, ProgrammeSession
+from events.models import Festival, ProgrammeSession, city_of_festival, in_festival_city
 
 PASS_ACTIVE, PASS_CANCELLED = "active", "cancelled"
 # A pass whose holder deleted their personal data: it admits no one but still counts in reports.
@@ -11,6 +13,7 @@ PASS_ANONYMISED = "anonymised"
 CONFIRMED, WAITLISTED, CANCELLED = "confirmed", "waitlisted", "cancelled"
 
 
+@audited(city=in_festival_city, secrets=("manage_token", "manage_token_hash", "feed_token", "feed_token_hash"))
 class Pass(db.Model):
     """One pass per email per festival; it admits the holder and their family party."""
 
@@ -71,6 +74,12 @@ class PartyMember(db.Model):
     pass_: Mapped[Pass] = relationship(back_populates="party")
 
 
+def _booking_city(session, booking):
+    """For @audited: a booking is its pass's festival's city's."""
+    return city_of_festival(session, session.execute(sa.select(Pass.festival_id).where(Pass.id == booking.pass_id)).scalar())
+
+
+@audited(city=_booking_city)
 class Booking(db.Model):
     __tablename__ = "bookings"
     __table_args__ = (
@@ -115,3 +124,12 @@ class FestivalKey(db.Model):
     public_key: Mapped[bytes] = mapped_column(sa.LargeBinary(32))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
+
+
+# What city a booking named in a URL belongs to: app/access.py refuses other cities' staff.
+city_resolver("booking_id")(
+    lambda booking_id: sa.select(Festival.city_id)
+    .join(Pass, Pass.festival_id == Festival.id)
+    .join(Booking, Booking.pass_id == Pass.id)
+    .where(Booking.id == booking_id)
+)

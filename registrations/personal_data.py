@@ -1,17 +1,19 @@
-"""Registrations' part of a visitor's data export: the pass, its party, the consent record, the bookings.
+"""Registrations' part of a visitor's data export: the pass, its party, the consent record, the bookings,
+and the audit log's entries about them.
 
 Registered with app.personal_data (see there); the erasure of these rows is
-registrations.services.erasure.anonymise itself.
+registrations.services.erasure.anonymise itself, and of the audit log's copies erase_audit below.
 """
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app import personal_data
+from app.audit import AuditEntry
 from app.database import db
 from app.i18n import local
 from events.models import ProgrammeSession
 from registrations import consent
-from registrations.models import Booking
+from registrations.models import Booking, Pass
 from registrations.services.bookings import waitlist_position
 
 
@@ -97,3 +99,70 @@ def export_bookings(pass_):
             }
         )
     return rows
+
+
+# --- the audit log's entries about a pass and its bookings (app/audit.py) -------------------
+
+# Columns of an audited pass that name a person: scrubbed from the audit log on erasure.
+PERSONAL_COLUMNS = ("name", "email", "phone")
+ERASED = None
+
+
+def _audit_of_pass(pass_id, booking_ids):
+    about = sa.and_(AuditEntry.entity == Pass.__tablename__, AuditEntry.entity_id == pass_id)
+    if booking_ids:
+        about = sa.or_(
+            about, sa.and_(AuditEntry.entity == Booking.__tablename__, AuditEntry.entity_id.in_(booking_ids))
+        )
+    return sa.select(AuditEntry).where(about).order_by(AuditEntry.id)
+
+
+def _booking_ids(pass_id):
+    return list(db.session.scalars(sa.select(Booking.id).where(Booking.pass_id == pass_id)))
+
+
+@personal_data.exporter("organiser_changes", order=70)
+def export_audit(pass_):
+    """Changes organisers made to this pass or its bookings (who did it is staff data: the role only)."""
+    return [
+        {
+            "at": entry.at.isoformat(timespec="seconds"),
+            "by_role": entry.role,
+            "action": entry.action,
+            "entity": entry.entity,
+            "entity_id": entry.entity_id,
+            "before": entry.before,
+            "after": entry.after,
+        }
+        for entry in db.session.scalars(_audit_of_pass(pass_.id, _booking_ids(pass_.id)))
+    ]
+
+
+def _scrubbed(values, identity):
+    if not values:
+        return values, False
+    changed = False
+    clean = dict(values)
+    for key, value in values.items():
+        if key in PERSONAL_COLUMNS or (isinstance(value, str) and value in identity.values):
+            if value not in (None, ""):
+                clean[key] = ERASED
+                changed = True
+    return clean, changed
+
+
+@personal_data.eraser("audit")
+def erase_audit(identities):
+    """The log keeps who changed what and when; a pass's name, email and phone leave it."""
+    by_pass = {identity.pass_id: identity for identity in identities}
+    entries = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.entity == Pass.__tablename__, AuditEntry.entity_id.in_(list(by_pass)))
+    )
+    for entry in entries:
+        identity = by_pass[entry.entity_id]
+        before, changed_before = _scrubbed(entry.before, identity)
+        after, changed_after = _scrubbed(entry.after, identity)
+        if changed_before:
+            entry.before = before
+        if changed_after:
+            entry.after = after

@@ -2,8 +2,9 @@
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.access import city_resolver
 from app.database import UTCDateTime, db, now_utc
-from events.models import Festival
+from events.models import Festival, festival_city_of
 
 QUEUED, STARTED, FINISHED, FAILED = "queued", "started", "finished", "failed"
 STATUSES = (QUEUED, STARTED, FINISHED, FAILED)
@@ -48,3 +49,7 @@ class Report(db.Model):
     @property
     def is_done(self):
         return self.status in (FINISHED, FAILED)
+
+
+# What city a report named in a URL belongs to: app/access.py refuses other cities' staff.
+city_resolver("report_id")(festival_city_of(Report))

@@ -6,11 +6,12 @@ per-city and network totals add up the festival rows.
 import sqlalchemy as sa
 
 from app.database import db, now_utc
-from checkin.models import ADMITTED, GATE, IN, Checkpoint, Scan
+from checkin.models import GATE, Scan
 from events.models import City, Festival, ProgrammeSession
 from events.vocabulary import AGE_GROUPS
 from registrations.models import PASS_CANCELLED, PartyMember, Pass
 from reports import dialect
+from reports.queries.entries import admitted_scans
 
 FIGURES = ("passes", "people", "visitors", "visitor_people", "sessions_held")
 
@@ -37,10 +38,7 @@ def _signups(conn):
 
 def _visitors(conn):
     per_pass = (
-        sa.select(Scan.festival_id, Scan.pass_id, sa.func.max(Scan.party_size).label("people"))
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(Checkpoint.kind == GATE, Scan.result == ADMITTED, Scan.direction == IN, Scan.pass_id.is_not(None),
-               Scan.rehearsal.is_(False))
+        admitted_scans(Scan.festival_id, Scan.pass_id, sa.func.max(Scan.party_size).label("people"), kind=GATE)
         .group_by(Scan.festival_id, Scan.pass_id)
         .subquery()
     )

@@ -11,6 +11,7 @@ from app.errors import Invalid, NotFound
 from app.outbox import emit
 from app.users import ADMIN
 from events.models import City, Festival
+from events.services import find_festival
 from reports.models import DAILY, FORMATS, LOCALES, QUEUED, REQUESTED, Report
 from reports.storage import stored_path
 
@@ -23,9 +24,7 @@ DAILY_LOOKBACK = timedelta(days=3)
 
 
 def festival_for_reports(slug, user):
-    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
-    if festival is None:
-        raise NotFound("festival", f"No festival {slug!r}.")
+    festival = find_festival(slug)
     ensure_city(festival.city_id, user)
     return festival
 

@@ -65,8 +65,7 @@ def app(workdir, redis_url, database_url):
             "PUBLIC_URL": "http://127.0.0.1:5000",
             "MAILDIR": str(workdir / "maildir"),
             "INSTANCE_DIR": str(workdir / "instance"),
-            # On, so that the limiter's Redis storage is set up; switched off below for all
-            # tests but tests/trust/test_rate_limits.py, which switches it on again.
+            # On, as production has it: every test runs with the limiter counting in Redis.
             "RATELIMIT_ENABLED": True,
             # The live server is threaded without a bound: give it a pool as wide as the races we run.
             "DB_POOL_SIZE": 20,
@@ -74,7 +73,6 @@ def app(workdir, redis_url, database_url):
             "SERVER_NAME": None,
         }
     )
-    limiter.enabled = False
     with app.app_context():
         _fresh_schema()
         upgrade()  # the real migrations, on SQLite or PostgreSQL: the suite tests them every run
@@ -104,7 +102,8 @@ def _table_names():
 
 @pytest.fixture(autouse=True)
 def clean_state(app, request):
-    """Every test starts from empty tables and an empty Redis database."""
+    """Every test starts from empty tables and an empty Redis database (the limiter's counters too)."""
+    assert limiter.enabled, "the limiter is on in production: a test (or an app it built) switched it off"
     yield
     with app.app_context():
         db.session.remove()
@@ -116,6 +115,7 @@ def clean_state(app, request):
                 for name in names:
                     conn.execute(sa.text(f'DELETE FROM "{name}"'))
         connection(app).flushdb()
+        limiter.reset()  # the limiter's own store: the same Redis today, but said rather than assumed
     maildir = Path(app.config["MAILDIR"])
     if maildir.exists():
         shutil.rmtree(maildir)

@@ -1,29 +1,29 @@
 """Pages: the staff scanner (/scan), what a visitor's phone opens at a poster (/p/...), the stamp
 card fragment of a pass page, and the organiser's checkpoints console (checkin/pages/console.py)."""
-from pathlib import Path
-
-from flask import Blueprint, jsonify, render_template, request
+from flask import jsonify, render_template, request
 from flask_login import login_required
 
-from app.auth import current_principal
+from app.auth import current_principal, public, signed_in, visitor
+from app.blueprints import pages_blueprint
+from app.conditional import no_store
 from app.database import db
 from app.errors import DomainError
 from checkin import devices
-from checkin.pages import console
-from checkin.checkpoints import festival_by_slug, festivals_to_scan, may_scan
+from checkin.checkpoints import festivals_to_scan, may_scan
 from checkin.models import BOOTH
+from checkin.pages import console
 from checkin.posters import checkpoint_for_poster
-from checkin.visits import pass_for_manage_token, stamp_card
+from checkin.visits import stamp_card
+from events.services import find_festival
+from registrations.services import pass_for_manage_token
 
-PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # templates/ and static/ live in the package
-
-bp = Blueprint("checkin", __name__, root_path=PACKAGE_DIR, template_folder="templates", static_folder="static",
-               static_url_path="/static/checkin")
+bp = pages_blueprint("checkin", __name__, static_url_path="/static/checkin")
 
 console.register(bp)
 
 
 @bp.get("/scan")
+@public
 def scanner():
     """The scanner page. It works signed in (it asks for a device token once) or paired by a QR."""
     user = current_principal()
@@ -33,12 +33,13 @@ def scanner():
 
 @bp.post("/scan/device")
 @login_required
+@signed_in
 def signed_in_device():
     """A device token for the signed-in user's phone (CSRF-checked: X-CSRFToken header)."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):  # a list, a string or null is no request for a device
         body = {}
-    festival = festival_by_slug(str(body.get("festival") or ""))
+    festival = find_festival(str(body.get("festival") or ""))
     user = current_principal()
     if not may_scan(user, festival):
         raise DomainError("forbidden", "You may not scan at this festival.", status=403)
@@ -48,6 +49,8 @@ def signed_in_device():
 
 
 @bp.get("/p/<poster_code>")
+@public
+@no_store  # it shows (and records) this phone's own pass at the poster
 def poster_visit(poster_code):
     """A visitor's phone opened a poster's QR: the page finds their pass and records the visit."""
     try:
@@ -60,6 +63,7 @@ def poster_visit(poster_code):
 
 
 @bp.get("/passes/<manage_token>/stamp-card")
+@visitor
 def stamp_card_fragment(manage_token):
     """The stamp card panel that the pass page loads into <section data-fragment=...>."""
     pass_ = pass_for_manage_token(manage_token)

@@ -16,6 +16,7 @@ from checkin import checkpoints as checkpoint_service
 from checkin import devices, posters, stats
 from checkin.forms import KIND_LABELS, CheckpointEditForm, CheckpointForm, ConfirmForm, PairingForm
 from events.models import Booth, ProgrammeSession
+from events.services import find_festival
 
 PREFIX = "/organiser/festivals/<slug>/checkpoints"
 NONE = SelectChoice("0", "—")
@@ -26,7 +27,7 @@ def organiser_page(view):
 
 
 def _festival(slug):
-    festival = checkpoint_service.festival_by_slug(slug)
+    festival = find_festival(slug)
     ensure_city(festival.city_id)
     return festival
 

@@ -1,25 +1,14 @@
 """Pages of the events package on one blueprint: the public programme and the organiser console."""
-from pathlib import Path
-
 from babel.dates import format_date
-from flask import Blueprint
 
+from app.blueprints import pages_blueprint
 from app.i18n import current_locale
-from events.pages import console, importing, public
 from events.console_messages import translate_message
+from events.pages import console, importing, public
 from events.programme_page import host_names, seat_state
 from events.vocabulary import AGE_GROUPS, SESSION_KINDS, THEMES, label
 
-PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # templates/ and static/ live in the package
-
-bp = Blueprint(
-    "events",
-    __name__,
-    root_path=PACKAGE_DIR,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/static/events",
-)
+bp = pages_blueprint("events", __name__, static_url_path="/static/events")
 
 public.register(bp)
 console.register(bp)

@@ -2,7 +2,7 @@
 from flask import make_response, render_template, request, session, url_for
 from flask_babel import gettext as _
 
-from app.auth import current_principal
+from app.auth import current_principal, public
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import now_utc
 from app.i18n import current_locale, today_in
@@ -26,12 +26,14 @@ def card_words():
     }
 
 
+@public
 def festival_list():
     festivals = services.visible_festivals(user=current_principal())
     upcoming, past = split_festivals(festivals, today_in("Asia/Bangkok"))
     return render_template("events/festival_list.html", upcoming=upcoming, past=past)
 
 
+@public
 def festival_programme(slug):
     user = current_principal()
     festival = services.festival_by_slug(slug, user=user)

@@ -1,6 +1,7 @@
 """The iCalendar feeds' routes (.ics), served as stored."""
 from flask import Blueprint, Response, request
 
+from app.auth import public, visitor
 from app.conditional import not_modified
 from app.database import db
 from app.errors import NotFound
@@ -36,12 +37,14 @@ def _answer(found, public=True):
 
 
 @bp.get("/festivals/<slug>/programme.ics")
+@public
 def festival_programme(slug):
     festival = festival_by_slug(slug)  # drafts: 404
     return _answer(store.festival_feed(festival))
 
 
 @bp.get("/festivals/<slug>/venues/<int:venue_id>/programme.ics")
+@public
 def venue_programme(slug, venue_id):
     festival = festival_by_slug(slug)
     venue = next((v for v in festival.venues if v.id == venue_id), None)
@@ -51,6 +54,7 @@ def venue_programme(slug, venue_id):
 
 
 @bp.get("/passes/<feed_token>/agenda.ics")
+@visitor
 def agenda(feed_token):
     pass_ = pass_for_feed_token(feed_token)  # by the token's SHA-256; 404 otherwise
     return _answer(store.agenda_feed(pass_), public=False)

@@ -7,9 +7,10 @@ import base64
 import re
 from email import message_from_bytes, policy
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, render_template
 from markupsafe import escape
 
+from app.auth import dev_only
 from mail.services.transport import maildir
 
 bp = Blueprint("mailbox", __name__, url_prefix="/dev/mailbox")
@@ -20,10 +21,8 @@ HTML_PART_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; f
 _CID = re.compile(r"""(src\s*=\s*["'])cid:([^"']+)(["'])""", re.IGNORECASE)
 
 
-@bp.before_request
-def development_only():
-    if not current_app.config.get("DEV_MAILBOX"):
-        abort(404)
+# Every page here: 404 unless DEV_MAILBOX is on (never in production).
+development = dev_only("DEV_MAILBOX")
 
 
 def _box():
@@ -62,6 +61,7 @@ def _attachments(message):
 
 
 @bp.get("")
+@development
 def index():
     box = _box()
     entries = []
@@ -76,6 +76,7 @@ def index():
 
 
 @bp.get("/<key>")
+@development
 def show(key):
     _raw, message = _load(key)
     text_part = message.get_body(preferencelist=("plain",))
@@ -102,6 +103,7 @@ def _inline_images(message):
 
 
 @bp.get("/<key>/html")
+@development
 def html(key):
     _raw, message = _load(key)
     part = message.get_body(preferencelist=("html",))
@@ -115,6 +117,7 @@ def html(key):
 
 
 @bp.get("/<key>/attachments/<int:index>")
+@development
 def attachment(key, index):
     _raw, message = _load(key)
     parts = list(message.iter_attachments())
@@ -128,6 +131,7 @@ def attachment(key, index):
 
 
 @bp.get("/<key>/raw")
+@development
 def raw(key):
     raw_bytes, _message = _load(key)
     return Response(raw_bytes, mimetype="text/plain")

@@ -9,13 +9,16 @@ import marshmallow as ma
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.auth import public, visitor
 from app.database import db
 from app.errors import DomainError, NotFound
 from app.i18n import current_locale, local
+from app.limits import actor, by_address
 from registrations import consent, pass_codes, qr_image
 from registrations import services as svc
 from registrations.models import CANCELLED, CONFIRMED
 from registrations.page_messages import explain, field_messages
+from registrations.rate_limits import booking_limited, sign_up_limited
 from registrations.schemas import SignUpIn
 from registrations.services import seats
 from registrations.services.passes import MAX_PARTY_MEMBERS, bookings_of, published_festival
@@ -48,6 +51,8 @@ def _form_values(form):
     return values
 
 
+@public
+@sign_up_limited
 def signup(slug):
     festival = published_festival(slug)
     values, errors = {"party": []}, {}
@@ -95,6 +100,7 @@ def _booking_rows(pass_):
     return [r for r in rows if r["booking"].status != CANCELLED], [r for r in rows if r["booking"].status == CANCELLED]
 
 
+@visitor
 def pass_page(token):
     pass_ = svc.pass_for_manage_token(token)
     live, cancelled = _booking_rows(pass_)
@@ -121,11 +127,13 @@ def pass_page(token):
     )
 
 
+@visitor
 def pass_qr(token):
     pass_ = svc.pass_for_manage_token(token)
     return Response(qr_image.png(pass_codes.issue(pass_)), mimetype="image/png")
 
 
+@visitor
 def cancel_booking(token, booking_id):
     pass_ = svc.pass_for_manage_token(token)
     try:
@@ -139,6 +147,7 @@ def cancel_booking(token, booking_id):
     return redirect(url_for("registrations.pass_page", token=token), 303)
 
 
+@visitor
 def cancel_pass(token):
     pass_ = svc.pass_for_manage_token(token)
     if request.method == "POST":
@@ -167,6 +176,14 @@ def _seats(raw):
         return 0  # refused by the service with its own sentence
 
 
+def pass_in_form():
+    """The pass a booking form names (a pasted link or the remembered token): the actor to count."""
+    token = token_from(request.form.get("pass_link")) or token_from(request.form.get("manage_token"))
+    return actor("token", token) if token else by_address()
+
+
+@public
+@booking_limited(pass_in_form)
 def book_session(session_id):
     session = svc.find_session(session_id)
     festival = session.festival

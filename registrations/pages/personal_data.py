@@ -3,13 +3,13 @@ download link, and deleting the pass's personal data (a confirm page, then a CSR
 
 The download itself is the API's GET /api/v1/passes/<token>/export (an attachment).
 """
-import sqlalchemy as sa
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from app.auth import public, visitor
 from app.database import db
 from app.errors import NotFound
-from events.models import Festival
+from events.services import festival_with_slug
 from registrations import consent
 from registrations import services as svc
 from registrations.services import erasure
@@ -29,6 +29,7 @@ def consent_record(pass_):
     }
 
 
+@visitor
 def delete_personal_data(token):
     pass_ = svc.pass_for_manage_token(token)
     error = None
@@ -51,8 +52,9 @@ def delete_personal_data(token):
     ), (422 if error else 200)
 
 
+@public
 def pass_deleted(slug):
-    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
+    festival = festival_with_slug(slug)
     if festival is None:
         raise NotFound("festival")
     return render_template("registrations/pass_deleted.html", festival=festival)

@@ -11,7 +11,7 @@ from app.database import db, now_utc
 from app.errors import Invalid, NotFound
 from app.i18n import LOCALES
 from app.outbox import emit
-from events.models import Festival
+from events.services import festival_with_slug
 from events.vocabulary import AGE_GROUPS
 from registrations import consent as consent_texts
 from registrations import pass_codes
@@ -42,7 +42,7 @@ def normalise_email(email):
 
 
 def published_festival(slug):
-    festival = db.session.scalar(sa.select(Festival).where(Festival.slug == slug))
+    festival = festival_with_slug(slug)
     if festival is None or not festival.is_published:
         raise NotFound("festival", "No published festival with this address.")
     return festival

@@ -1,11 +1,10 @@
 """Pages: a city team's festivals, one festival's reports (request, progress, files), and the network."""
-from pathlib import Path
-
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
 from app.auth import current_principal, require_roles
+from app.blueprints import pages_blueprint
 from app.database import db
 from app.errors import DomainError
 from events.vocabulary import AGE_GROUPS, label
@@ -15,10 +14,7 @@ from reports.network import network_summary
 from reports.presenters import page_report, summary_tiles
 from reports.storage import MIME
 
-PACKAGE_DIR = str(Path(__file__).resolve().parent.parent)  # templates/ and static/ live in the package
-
-bp = Blueprint("reports", __name__, root_path=PACKAGE_DIR, template_folder="templates", static_folder="static",
-               static_url_path="/static/reports")
+bp = pages_blueprint("reports", __name__, static_url_path="/static/reports")
 
 
 @bp.get("/reports/")

@@ -4,25 +4,17 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from checkin.models import ADMITTED, GATE, IN, Checkpoint, Scan
+from checkin.models import GATE, IN, Checkpoint, Scan
 from registrations.models import PASS_CANCELLED, PartyMember, Pass
 from reports.dialect import local_day, local_hour
+from reports.queries.entries import admitted_scans
 from reports.tables import DATE, HOUR, TIME, Column, Table, rate
 
 
 def gate_entries(scope):
     """Admitted entries at the gates: one row per accepted 'in' scan (re-entries included)."""
-    return (
-        sa.select(Scan.id, Scan.pass_id, Scan.scanned_at, Scan.party_size)
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(
-            Scan.festival_id == scope.festival_id,
-            Checkpoint.kind == GATE,
-            Scan.result == ADMITTED,
-            Scan.rehearsal.is_(False),
-            Scan.direction == IN,
-            Scan.pass_id.is_not(None),
-        )
+    return admitted_scans(
+        Scan.id, Scan.pass_id, Scan.scanned_at, Scan.party_size, kind=GATE, festival_id=scope.festival_id
     )
 
 
@@ -35,18 +27,7 @@ def visitors(scope, signed_up):
         .subquery()
     )
     passes, people = scope.rows(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(per_pass.c.people), 0)))[0]
-    came = (
-        sa.select(Scan.id)
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(
-            Scan.pass_id == Pass.id,
-            Checkpoint.kind == GATE,
-            Scan.result == ADMITTED,
-            Scan.rehearsal.is_(False),
-            Scan.direction == IN,
-        )
-        .exists()
-    )
+    came = admitted_scans(Scan.id, kind=GATE, with_pass=False).where(Scan.pass_id == Pass.id).exists()
     members = (
         sa.select(sa.func.count(PartyMember.id)).where(PartyMember.pass_id == Pass.id).scalar_subquery()
     )
@@ -183,20 +164,17 @@ def peak_inside(scope):
     `at` the first moment it was reached.
     """
     moves = (
-        sa.select(
+        admitted_scans(
             local_day(Scan.scanned_at, scope.zone_param()).label("day"),
             Scan.id,
             Scan.scanned_at,
             sa.case((Scan.direction == IN, Scan.party_size), else_=-Scan.party_size).label("delta"),
+            kind=GATE,
+            festival_id=scope.festival_id,
+            entries_only=False,  # exits take their party away
+            with_pass=False,
         )
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(
-            Scan.festival_id == scope.festival_id,
-            Checkpoint.kind == GATE,
-            Checkpoint.counts_exits.is_(True),
-            Scan.result == ADMITTED,
-            Scan.rehearsal.is_(False),
-        )
+        .where(Checkpoint.counts_exits.is_(True))
         .subquery()
     )
     # A CTE: PostgreSQL computes the running count once for both uses below.

@@ -2,26 +2,21 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from checkin.models import ADMITTED, BOOTH, IN, Checkpoint, Scan
+from checkin.models import BOOTH, Checkpoint, Scan
 from events.models import Booth
 from events.vocabulary import AGE_GROUPS
 from registrations.models import PartyMember, Pass
+from reports.queries.entries import admitted_scans
 from reports.tables import INT, TEXT, Column, Table, WordTitle, in_order
 
 
 def _visits(scope):
     return (
-        sa.select(Checkpoint.booth_id.label("booth_id"), Scan.pass_id, Scan.party_size)
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(
-            Scan.festival_id == scope.festival_id,
-            Checkpoint.kind == BOOTH,
-            Checkpoint.booth_id.is_not(None),
-            Scan.result == ADMITTED,
-            Scan.rehearsal.is_(False),
-            Scan.direction == IN,
-            Scan.pass_id.is_not(None),
+        admitted_scans(
+            Checkpoint.booth_id.label("booth_id"), Scan.pass_id, Scan.party_size, kind=BOOTH,
+            festival_id=scope.festival_id,
         )
+        .where(Checkpoint.booth_id.is_not(None))
         .subquery()
     )
 

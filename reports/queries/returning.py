@@ -9,14 +9,16 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
-from checkin.models import ADMITTED, Scan
+from checkin.models import Scan
 from events.models import City, Festival
 from registrations.models import PASS_CANCELLED, Pass
+from reports.queries.entries import admitted_scans
 from reports.tables import DATE, INT, TEXT, Column, Table, rate
 
 
 def _attended(pass_):
-    return sa.select(Scan.id).where(Scan.pass_id == pass_.id, Scan.result == ADMITTED, Scan.rehearsal.is_(False)).exists()
+    """Any admitted scan of the pass, at any checkpoint, in or out."""
+    return admitted_scans(Scan.id, entries_only=False, with_pass=False).where(Scan.pass_id == pass_.id).exists()
 
 
 def _comparable(pass_):

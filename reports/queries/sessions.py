@@ -4,11 +4,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from checkin.models import ADMITTED, IN, SESSION, Checkpoint, Scan
+from checkin.models import SESSION, Checkpoint, Scan
 from events.models import ProgrammeSession
 from events.vocabulary import SESSION_KINDS, THEMES
 from registrations.models import CONFIRMED, WAITLISTED, Booking
 from reports.dialect import json_elements
+from reports.queries.entries import admitted_scans
 from reports.tables import INT, PCT, STAMP, TEXT, WORD, Column, Table, in_order, rate
 
 CANCELLED = "cancelled"
@@ -17,20 +18,13 @@ CANCELLED = "cancelled"
 def _door_admissions(scope):
     """One row per session and pass admitted at one of its doors: the largest party, and whether as a walk-in."""
     return (
-        sa.select(
+        admitted_scans(
             Checkpoint.session_id.label("session_id"),
             Scan.pass_id.label("pass_id"),
             sa.func.max(Scan.party_size).label("people"),
             sa.func.max(sa.case((Scan.walk_in.is_(True), 1), else_=0)).label("walk_in"),
-        )
-        .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(
-            Scan.festival_id == scope.festival_id,
-            Checkpoint.kind == SESSION,
-            Scan.result == ADMITTED,
-            Scan.rehearsal.is_(False),
-            Scan.direction == IN,
-            Scan.pass_id.is_not(None),
+            kind=SESSION,
+            festival_id=scope.festival_id,
         )
         .group_by(Checkpoint.session_id, Scan.pass_id)
         .cte("door")

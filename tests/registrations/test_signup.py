@@ -196,11 +196,13 @@ def test_concurrent_duplicate_sign_ups_make_one_pass(app, live_server, festival)
     for thread in threads:
         thread.join()
     statuses = sorted(answer.status_code for answer in answers)
-    assert statuses == [200] * 7 + [201]
-    assert len({answer.json()["id"] for answer in answers}) == 1
+    # One pass; the same e-mail is let through 5 times a minute (app.limits counts it
+    # atomically, racing or not), so 4 are told the pass exists and 3 are refused.
+    assert statuses == [200] * 4 + [201] + [429] * 3
+    assert len({answer.json()["id"] for answer in answers if answer.status_code != 429}) == 1
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Pass)) == 1
-        assert len(messages("pass.created")) == 1 and len(messages("pass.link_requested")) == 7
+        assert len(messages("pass.created")) == 1 and len(messages("pass.link_requested")) == 4
         assert db.session.scalar(sa.select(sa.func.count()).select_from(PartyMember)) == 0
 
 
