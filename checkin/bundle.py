@@ -6,7 +6,7 @@ import json
 import sqlalchemy as sa
 
 from app.database import db, now_utc
-from checkin.models import SESSION, Admission, Checkpoint
+from checkin.models import SESSION, Admission
 from checkin.checkpoints import list_checkpoints
 from checkin.presenters import checkpoint_json, iso
 from events.models import ProgrammeSession
@@ -53,6 +53,9 @@ def scanner_bundle(festival):
             "name_th": festival.name_th,
             "name_en": festival.name_en,
             "timezone": festival.timezone,
+            # Scans on other days (in its zone) are rehearsals: the phone answers them without remembering.
+            "starts_on": festival.starts_on.isoformat(),
+            "ends_on": festival.ends_on.isoformat(),
             "allow_walk_ins": festival.allow_walk_ins,
             "allow_self_checkin": festival.allow_self_checkin,
             "stamp_goal": festival.stamp_goal,
@@ -83,15 +86,6 @@ def _sessions(checkpoints):
     ids = sorted({c.session_id for c in checkpoints if c.kind == SESSION})
     if not ids:
         return {}
-    walk_ins = dict(
-        db.session.execute(
-            sa.select(Checkpoint.session_id, sa.func.sum(Admission.party_size))
-            .join(Checkpoint, Checkpoint.id == Admission.checkpoint_id)
-            .where(Checkpoint.session_id.in_(ids), Admission.walk_in.is_(True),
-                   Admission.first_scanned_at.is_not(None))
-            .group_by(Checkpoint.session_id)
-        ).all()
-    )
     sessions = db.session.scalars(sa.select(ProgrammeSession).where(ProgrammeSession.id.in_(ids)))
     return {
         str(s.id): {
@@ -100,7 +94,8 @@ def _sessions(checkpoints):
             "status": s.status,
             "capacity": s.capacity,
             "seats_confirmed": s.seats_confirmed,
-            "walk_ins": int(walk_ins.get(s.id) or 0),
+            # Seats taken at the door, as registrations counts them (the same seats bookings draw on).
+            "walk_ins": s.walk_in_seats,
             "starts_at": iso(s.starts_at, s.festival),
             "ends_at": iso(s.ends_at, s.festival),
         }

@@ -98,6 +98,8 @@ class Scan(db.Model):
     direction: Mapped[str] = mapped_column(sa.String(5), default=IN)  # in / out (gates that count exits)
     walk_in: Mapped[bool] = mapped_column(default=False)  # admitted at a session door without a booking
     source: Mapped[str] = mapped_column(sa.String(10), default=STAFF_SOURCE)  # staff, offline, poster
+    # Made outside the festival's days (in its zone): answered as usual, counted nowhere.
+    rehearsal: Mapped[bool] = mapped_column(default=False)
     party_size: Mapped[int] = mapped_column(default=1)  # snapshot, for reports that outlive personal data
     device_id: Mapped[str] = mapped_column(sa.String(100), default="")
     local_id: Mapped[str | None] = mapped_column(sa.String(100), nullable=True)

@@ -47,6 +47,7 @@ def scan_answer(outcome, festival):
         "scanned_at": iso(scan.scanned_at, festival),
         "direction": scan.direction,
         "walk_in": outcome.walk_in,
+        "rehearsal": outcome.rehearsal,
         "detail": outcome.detail,
         "party_size": scan.party_size,
         "first_scanned_at": iso(outcome.first_scanned_at, festival),
@@ -62,6 +63,7 @@ def batch_answer(pairs, festival):
                 "result": outcome.result,
                 "scan_id": outcome.scan.id,
                 "walk_in": outcome.walk_in,
+                "rehearsal": outcome.rehearsal,
                 "first_scanned_at": iso(outcome.first_scanned_at, festival),
                 "pass_": shown_pass(outcome.pass_),
             }

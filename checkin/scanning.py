@@ -6,7 +6,13 @@ festival is `wrong_festival`; a cancelled pass or a replaced (revoked) serial is
 the (checkpoint, pass) Admission row: a gate admits once (and again after an
 exit when it counts exits), a booth records one visit, a session door admits a
 confirmed booking or, when the festival allows walk-ins and seats are free, a
-walk-in. A second scan is `already_admitted` with the time of the first.
+walk-in (registrations decides whether its seats are free, and takes them).
+A second scan is `already_admitted` with the time of the first.
+
+A scan made outside the festival's days (in its zone) is a rehearsal: it is judged
+the same way and answers with `rehearsal: true`, but against a fresh admission that
+is never stored, and it takes no seat, so no count, report, stamp card or later
+scan takes it into account.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,12 +28,12 @@ from app.errors import Invalid, N_
 from app.outbox import emit, wanted
 from checkin.models import (
     ADMITTED, ALREADY_ADMITTED, BOOTH, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
-    SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Checkpoint, Scan,
+    SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Scan,
 )
-from events.models import ProgrammeSession
 from registrations import pass_codes
 from registrations.models import CONFIRMED, Booking, Pass
 from registrations.models import WAITLISTED as BOOKING_WAITLISTED
+from registrations.services import seats
 
 
 @dataclass
@@ -44,6 +50,10 @@ class Outcome:
     @property
     def party_size(self):
         return self.scan.party_size
+
+    @property
+    def rehearsal(self):
+        return self.scan.rehearsal
 
 
 @dataclass
@@ -191,15 +201,22 @@ def _check_direction(checkpoint, direction):
         raise Invalid("direction", N_("Direction is in or out."), code="invalid_choice")
 
 
+def is_rehearsal(festival, scanned_at):
+    """A scan made on none of the festival's days, in the festival's time zone."""
+    day = scanned_at.astimezone(festival.zone).date()
+    return not festival.starts_on <= day <= festival.ends_on
+
+
 def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, received_at, direction, source,
             local_id):
     verdict = _Verdict(refusal, detail)
     admission = None
+    rehearsal = is_rehearsal(checkpoint.festival, scanned_at)
     if refusal is None and not checkpoint.is_open_at(scanned_at):
         verdict = _Verdict(NOT_OPEN, "hours")
     if verdict.result is None:
-        admission = _lock_admission(checkpoint, pass_)
-        verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source)
+        admission = _rehearsal_admission(checkpoint, pass_) if rehearsal else _lock_admission(checkpoint, pass_)
+        verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal)
     scan = Scan(
         checkpoint_id=checkpoint.id,
         festival_id=checkpoint.festival_id,
@@ -208,6 +225,7 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
         detail=verdict.detail,
         direction=direction,
         walk_in=verdict.walk_in,
+        rehearsal=rehearsal,
         source=source,
         party_size=verdict.party_size or (pass_.party_size if pass_ is not None else 0),
         device_id=device_id or "",
@@ -218,11 +236,11 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
     )
     db.session.add(scan)
     db.session.flush()
-    if admission is not None and verdict.result == ADMITTED and direction == IN:
+    if admission is not None and not rehearsal and verdict.result == ADMITTED and direction == IN:
         _record_admission(admission, scan)
     emit("scan.recorded", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id,
-         result=scan.result)
-    if scan.result == ADMITTED and direction == IN and wanted("scan.admitted", festival_id=checkpoint.festival_id):
+         result=scan.result, rehearsal=rehearsal)
+    if scan.result == ADMITTED and direction == IN and not rehearsal and wanted("scan.admitted", festival_id=checkpoint.festival_id):
         emit("scan.admitted", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id)
     metrics.count_on_commit(SCANS, scan.result)
     return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
@@ -248,14 +266,21 @@ def _lock_admission(checkpoint, pass_):
     return db.session.scalars(statement, execution_options={"populate_existing": True}).one()
 
 
-def _judge(checkpoint, pass_, admission, scanned_at, direction, source):
+def _rehearsal_admission(checkpoint, pass_):
+    """A rehearsal is judged as if the pass had not been seen here: an admission never stored,
+    so that neither it nor the real scans that follow see each other."""
+    return Admission(checkpoint_id=checkpoint.id, pass_id=pass_.id, festival_id=checkpoint.festival_id,
+                     walk_in=False, party_size=0, inside=False)
+
+
+def _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal):
     if direction == OUT:
         _move(admission, inside=False, at=scanned_at)
         return _Verdict(ADMITTED, "exit", party_size=pass_.party_size)
     if admission.first_scanned_at is not None:
         return _again(checkpoint, pass_, admission, scanned_at, source)
     if checkpoint.kind == SESSION:
-        return _session_door(checkpoint, pass_, admission)
+        return _session_door(checkpoint, pass_, rehearsal)
     return _Verdict(ADMITTED, "", party_size=pass_.party_size)
 
 
@@ -276,7 +301,7 @@ def _again(checkpoint, pass_, admission, scanned_at, source):
                     party_size=admission.party_size or pass_.party_size)
 
 
-def _session_door(checkpoint, pass_, admission):
+def _session_door(checkpoint, pass_, rehearsal):
     session = checkpoint.session
     if session.status == "cancelled":
         return _Verdict(NOT_OPEN, "session_cancelled")
@@ -290,22 +315,13 @@ def _session_door(checkpoint, pass_, admission):
     if booking is not None and booking.status == CONFIRMED:
         return _Verdict(ADMITTED, "", party_size=booking.seats)
     refusal = WAITLISTED if booking is not None and booking.status == BOOKING_WAITLISTED else NOT_BOOKED
-    if checkpoint.festival.allow_walk_ins and _seats_free(session) >= pass_.party_size:
-        return _Verdict(ADMITTED, "walk_in", walk_in=True, party_size=pass_.party_size)
+    if checkpoint.festival.allow_walk_ins:
+        # Registrations owns the seats: it seats the party's people the session is for, if free,
+        # under the same lock as bookings. A rehearsal asks without taking.
+        taken = seats.walk_in(session.id, pass_, take=not rehearsal)
+        if taken:
+            return _Verdict(ADMITTED, "walk_in", walk_in=True, party_size=taken)
     return _Verdict(refusal, "", party_size=pass_.party_size)
-
-
-def _seats_free(session):
-    """Seats neither booked nor taken by walk-ins, counted under the session's row lock."""
-    db.session.execute(sa.select(ProgrammeSession.id).where(ProgrammeSession.id == session.id).with_for_update())
-    db.session.refresh(session, ["seats_confirmed", "capacity"])
-    walk_ins = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(Admission.party_size), 0))
-        .join(Checkpoint, Checkpoint.id == Admission.checkpoint_id)
-        .where(Checkpoint.session_id == session.id, Admission.walk_in.is_(True),
-               Admission.first_scanned_at.is_not(None))
-    )
-    return session.capacity - session.seats_confirmed - walk_ins
 
 
 def _record_admission(admission, scan):

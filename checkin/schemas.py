@@ -88,6 +88,7 @@ class ScanOut(ma.Schema):
     scanned_at = ma.fields.String()
     direction = ma.fields.String()
     walk_in = ma.fields.Boolean()
+    rehearsal = ma.fields.Boolean(metadata={"description": "made outside the festival's days: counted nowhere"})
     detail = ma.fields.String()
     party_size = ma.fields.Integer(metadata={"description": "people admitted by this scan"})
     first_scanned_at = ma.fields.String(allow_none=True)
@@ -100,6 +101,7 @@ class BatchResultOut(ma.Schema):
     scan_id = ma.fields.Integer()
     first_scanned_at = ma.fields.String(allow_none=True)
     walk_in = ma.fields.Boolean()
+    rehearsal = ma.fields.Boolean()
     pass_ = ma.fields.Nested(PassShown, data_key="pass", allow_none=True)
 
 

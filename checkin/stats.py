@@ -29,7 +29,7 @@ def checkin_stats(festival):
     scans = {}
     for checkpoint_id, result, direction, count in db.session.execute(
         sa.select(Scan.checkpoint_id, Scan.result, Scan.direction, sa.func.count(Scan.id))
-        .where(Scan.festival_id == festival.id)
+        .where(Scan.festival_id == festival.id, Scan.rehearsal.is_(False))
         .group_by(Scan.checkpoint_id, Scan.result, Scan.direction)
     ):
         counts = scans.setdefault(checkpoint_id, {"results": {}, "entries": 0, "exits": 0})

@@ -164,6 +164,10 @@ class SessionForm(ConsoleForm):
                             description=_l("Leave blank for a session open to all, without booking."))
     themes = MultiCheckboxField(_l("Themes (UNESCO's features of a learning city)"))
     age_groups = MultiCheckboxField(_l("For whom"))
+    adult_takes_seat = BooleanField(
+        _l("In a children's workshop, an accompanying adult takes a seat"),
+        description=_l("Leave it off when the seats are counted in children and a parent comes along without one."),
+    )
     hosts = TextAreaField(_l("Hosts"), description=_l("One per line."))
     language = SelectField(_l("Language"), default="th")
     description_th = TextAreaField(_l("Description in Thai"))
@@ -207,6 +211,7 @@ class SessionForm(ConsoleForm):
             "capacity": self.capacity.data,
             "themes": list(self.themes.data or []),
             "age_groups": list(self.age_groups.data or []),
+            "adult_takes_seat": bool(self.adult_takes_seat.data),
             "hosts": [line.strip() for line in (self.hosts.data or "").splitlines() if line.strip()],
             "language": self.language.data,
         }

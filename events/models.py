@@ -142,6 +142,11 @@ class ProgrammeSession(db.Model):
     # the programme shows seats left without counting bookings on every read.
     seats_confirmed: Mapped[int] = mapped_column(default=0)
     waitlist_length: Mapped[int] = mapped_column(default=0)
+    # Seats taken at the door by walk-ins: the same seats bookings draw on.
+    walk_in_seats: Mapped[int] = mapped_column(default=0)
+    # A children's workshop: does the adult who accompanies the children take a seat?
+    # Off by default, as organisers count a children's workshop in children (docs/booking-rules.md).
+    adult_takes_seat: Mapped[bool] = mapped_column(default=False)
     # Raised on every change visitors should see (iCalendar SEQUENCE).
     sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[object] = mapped_column(UTCDateTime, default=now_utc)
@@ -156,9 +161,10 @@ class ProgrammeSession(db.Model):
 
     @property
     def seats_left(self):
+        """What the programme shows; decisions ask registrations.services.seats.seats_free under the lock."""
         if self.capacity is None:
             return None
-        return max(0, self.capacity - self.seats_confirmed)
+        return max(0, self.capacity - self.seats_confirmed - self.walk_in_seats)
 
 
 @audited(city=in_festival_city)

@@ -30,6 +30,7 @@ SESSION_FIELDS = (
     "capacity",
     "themes",
     "age_groups",
+    "adult_takes_seat",
     "hosts",
     "language",
     "status",
@@ -141,6 +142,7 @@ def _clean_session(festival, values):
     clean["capacity"] = check.capacity("capacity", values.get("capacity"))
     clean["themes"] = check.choices("themes", values.get("themes"), THEMES)
     clean["age_groups"] = check.choices("age_groups", values.get("age_groups"), AGE_GROUPS)
+    clean["adult_takes_seat"] = check.boolean("adult_takes_seat", values.get("adult_takes_seat", False))
     clean["hosts"] = check.names("hosts", values.get("hosts"))
     clean["language"] = check.choice("language", values.get("language") or "th", LANGUAGES)
     clean["status"] = check.choice("status", values.get("status") or "scheduled", SESSION_STATUSES)

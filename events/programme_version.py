@@ -78,6 +78,7 @@ def _sessions_state(festival_id, started_by=None):
         sa.func.sum(s.sequence),
         sa.func.sum(sa.func.coalesce(s.capacity, -1)),
         sa.func.sum(s.seats_confirmed),
+        sa.func.sum(s.walk_in_seats),  # walk-ins take seats too: seats_left changes with them
         sa.func.sum(s.waitlist_length),
     ]
     if started_by is not None:

@@ -142,6 +142,12 @@ class VenueBriefSchema(ma.Schema):
 # --- sessions ---------------------------------------------------------------
 
 
+ADULT_TAKES_SEAT = (
+    "a children's workshop (for children, not adults): whether one accompanying adult of each booking "
+    "takes a seat; default false (docs/booking-rules.md)"
+)
+
+
 class SessionFieldsSchema(StrictSchema):
     title_th = fields.String(validate=validate.Length(max=300))
     title_en = fields.String(validate=validate.Length(max=300))
@@ -156,6 +162,7 @@ class SessionFieldsSchema(StrictSchema):
     )
     themes = fields.List(fields.String(validate=validate.OneOf(THEMES)), validate=validate.Length(max=len(THEMES)))
     age_groups = fields.List(fields.String(validate=validate.OneOf(AGE_GROUPS)), validate=validate.Length(max=len(AGE_GROUPS)))
+    adult_takes_seat = fields.Boolean(metadata={"description": ADULT_TAKES_SEAT})
     hosts = fields.List(fields.String(validate=validate.Length(max=200)), validate=validate.Length(max=30))
     language = fields.String(validate=validate.OneOf(LANGUAGES))
 
@@ -191,7 +198,8 @@ class SessionSchema(ma.Schema):
     seats_left = fields.Integer(allow_none=True, metadata={"description": "null when the session needs no booking"})
     waitlist_length = fields.Integer()
     themes = fields.List(fields.String())
-    age_groups = fields.List(fields.String())
+    age_groups = fields.List(fields.String(), metadata={"description": "who the seats are for; empty: everyone"})
+    adult_takes_seat = fields.Boolean(metadata={"description": ADULT_TAKES_SEAT})
     hosts = fields.List(fields.String())
     language = fields.String()
     status = fields.String(metadata={"enum": list(SESSION_STATUSES)})
@@ -287,6 +295,7 @@ def session_payload(session):
         "waitlist_length": session.waitlist_length,
         "themes": list(session.themes or []),
         "age_groups": list(session.age_groups or []),
+        "adult_takes_seat": session.adult_takes_seat,
         "hosts": list(session.hosts or []),
         "language": session.language,
         "status": session.status,

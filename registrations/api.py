@@ -115,6 +115,11 @@ def pass_qr(token):
     description="`clash` (with the other `session_id`), `closed`, `already_booked` (with `booking_id`), "
     "`no_booking_needed`, `exceeds_capacity`, `pass_cancelled`",
 )
+@blp.alt_response(
+    422, schema=ErrorSchema,
+    description="`age_group`: nobody in the party is one the session is for (field `session_id`), or more `seats` "
+    "than those people (field `seats`); with `seats_allowed` and `age_groups`. `invalid_seats`, `wrong_festival`",
+)
 @visitor
 @booking_by_token
 def book(data, token):

@@ -62,7 +62,8 @@ class BookingIn(Input):
     session_id = ma.fields.Integer(required=True, strict=True, validate=ID)
     seats = ma.fields.Integer(
         load_default=None, strict=True, validate=validate.Range(min=1, max=MAX_ID),
-        metadata={"description": "default: the whole party (holder and family members)"},
+        metadata={"description": "default: the people of the party whom the session is for, by its age_groups "
+                                 "(more is 422 `age_group`)"},
     )
 
 

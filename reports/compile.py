@@ -108,7 +108,7 @@ def compile_figures(festival_id, progress=lambda percent: None, start=0, end=100
             # CURRENT_TIMESTAMP is the start of this transaction, whose snapshot every figure reads.
             compiled_at = conn.execute(sa.select(sa.func.current_timestamp())).scalar()
             festival = _festival_values(conn, festival_id)
-            scope = Scope(conn, festival_id, festival["timezone"], festival["starts_on"])
+            scope = Scope(conn, festival_id, festival["timezone"], festival["starts_on"], festival["ends_on"])
             summary = {}
 
             totals = signups.totals(scope)
@@ -119,7 +119,8 @@ def compile_figures(festival_id, progress=lambda percent: None, start=0, end=100
             summary.update(attendance.visitors(scope, totals["passes"]))
             peaks = attendance.peak_inside(scope) if attendance.exit_gates(scope) else {}
             arrivals = attendance.first_arrivals(scope)
-            tables += [attendance.by_day(arrivals, peaks), attendance.arrivals_by_hour(arrivals)]
+            tables += [attendance.by_day(arrivals, peaks, scope.days()),
+                       attendance.arrivals_by_hour(arrivals, scope.days())]
             summary.update(_peak(peaks))
             step()
 

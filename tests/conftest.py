@@ -220,7 +220,8 @@ def make_session(app):
             title_th="เวิร์กช็อปทอผ้า",
             title_en="Weaving workshop",
             themes=["lifelong-culture"],
-            age_groups=["adult"],
+            # A family workshop, for every age group: the age rule has tests of its own.
+            age_groups=["child", "teen", "adult", "senior"],
             hosts=[],
         )
         values.update(fields)

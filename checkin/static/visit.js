@@ -21,6 +21,9 @@
     panel.setAttribute("data-result", result);
     panel.className = "visit-answer visit-" + (result === "admitted" ? "green" : result === "already_admitted" ? "amber" : "red");
     document.getElementById("visit-answer-title").textContent = msg(result) || msg("error");
+    var rehearsal = document.getElementById("visit-rehearsal");
+    rehearsal.hidden = !(body && body.rehearsal);  // the day before: it counts nowhere, and says so
+    rehearsal.textContent = rehearsal.hidden ? "" : msg("rehearsal");
     var stamps = document.getElementById("visit-stamps");
     stamps.textContent = body && body.kind === "booth" && body.stamp_goal
       ? msg("stamps").replace("{n}", body.stamps).replace("{goal}", body.stamp_goal) : "";

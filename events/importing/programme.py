@@ -22,7 +22,7 @@ from app.redis_conn import connection
 from events import validation as check
 from events.models import ProgrammeImport, ProgrammeSession, Venue
 from events.programme import ensure_inside_festival
-from events.importing.spreadsheets import column_label, parse_clock, parse_count, parse_day, read_table, split_list, word_for
+from events.importing.spreadsheets import column_label, parse_clock, parse_count, parse_day, read_table, split_list, word_for, yes_or_no
 from events.vocabulary import AGE_GROUPS, LANGUAGES, SESSION_KINDS, THEMES, VENUE_KINDS, labels
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,7 @@ def _check_row(festival, number, raw, venues_by_name, plan):
     values["capacity"] = attempt("capacity", lambda: check.capacity("capacity", _optional(raw, "capacity", parse_count)))
     values["themes"] = attempt("themes", lambda: _words("themes", raw, THEMES))
     values["age_groups"] = attempt("age_groups", lambda: _words("age_groups", raw, AGE_GROUPS))
+    values["adult_takes_seat"] = attempt("adult_takes_seat", lambda: _yes_no("adult_takes_seat", raw))
     values["hosts"] = attempt("hosts", lambda: check.names("hosts", split_list(_cell(raw, "hosts"))))
     values["language"] = attempt("language", lambda: _word("language", raw, LANGUAGES) or "th")
     values["venue_key"] = attempt("venue", lambda: _venue_key(raw, venues_by_name, plan))
@@ -147,6 +148,14 @@ def _word(column, raw, allowed, required=False):
         raise Invalid(column, N_("“%(value)s” is not one of: %(words)s."),
                       params={"value": text[:40], "words": labels(allowed)}, code="invalid_choice")
     return word
+
+
+def _yes_no(column, raw):
+    text = _cell(raw, column).strip()
+    answer = yes_or_no(text)
+    if answer is None:
+        raise Invalid(column, f"{text[:40]!r} is neither yes (ใช่) nor no (ไม่ใช่).", code="invalid_choice")
+    return answer
 
 
 def _words(column, raw, allowed):

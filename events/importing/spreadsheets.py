@@ -35,6 +35,7 @@ COLUMNS = (
     ("capacity", "จำนวนที่นั่ง (เว้นว่าง = เข้าร่วมได้ไม่ต้องจอง)", "Seats (empty: open to all, no booking)"),
     ("themes", "ประเด็น คั่นด้วยจุลภาค: การศึกษาที่ทั่วถึง, การเรียนรู้ในครอบครัวและชุมชน, การเรียนรู้เพื่อการทำงาน, เทคโนโลยีการเรียนรู้, การเรียนรู้ที่มีคุณภาพ, วัฒนธรรมการเรียนรู้ตลอดชีวิต", "Themes, comma-separated (UNESCO's six features): inclusive-education, family-community, workplace, learning-technologies, quality-learning, lifelong-culture"),
     ("age_groups", "กลุ่มวัย คั่นด้วยจุลภาค: เด็ก, วัยรุ่น, ผู้ใหญ่, ผู้สูงวัย", "Age groups, comma-separated: child, teen, adult, senior"),
+    ("adult_takes_seat", "เวิร์กช็อปสำหรับเด็ก: ผู้ใหญ่ที่มากับเด็กนับเป็นที่นั่งด้วยหรือไม่ ใช่/ไม่ใช่ (เว้นว่าง = ไม่ใช่)", "A children's workshop: does an accompanying adult take a seat? yes or no (empty: no)"),
     ("hosts", "วิทยากร/ผู้ดำเนินกิจกรรม คั่นด้วยจุลภาค", "Hosts or speakers, comma-separated"),
     ("language", "ภาษา: ไทย, อังกฤษ หรือ ไทย-อังกฤษ", "Language: th, en or th-en"),
     ("description_th", "รายละเอียด (ภาษาไทย)", "Description in Thai"),
@@ -62,6 +63,7 @@ HEADER_ALIASES = {
     "capacity": ("ที่นั่ง", "จำนวนที่นั่ง", "จำนวนรับ", "seats"),
     "themes": ("ประเด็น", "theme"),
     "age_groups": ("กลุ่มวัย", "ช่วงวัย", "กลุ่มอายุ", "age group", "ages"),
+    "adult_takes_seat": ("ผู้ใหญ่นับที่นั่ง", "ผู้ปกครองนับที่นั่ง", "adult takes a seat", "adult takes seat"),
     "hosts": ("วิทยากร", "ผู้ดำเนินกิจกรรม", "ผู้จัด", "host", "speakers"),
     "language": ("ภาษา", "lang"),
     "description_th": ("รายละเอียด", "รายละเอียด (ภาษาไทย)", "รายละเอียดภาษาไทย", "description"),
@@ -114,6 +116,20 @@ def column_for(header):
         return HEADERS[text]
     head = re.split(r"[(/|:]", text, maxsplit=1)[0].strip()
     return HEADERS.get(head)
+
+
+YES_WORDS = frozenset({"yes", "y", "true", "1", "ใช่", "นับ", "x", "✓"})
+NO_WORDS = frozenset({"", "no", "n", "false", "0", "ไม่", "ไม่ใช่", "ไม่นับ", "-"})
+
+
+def yes_or_no(value):
+    """True or False from a cell in Thai or English; None when it says neither."""
+    text = _norm(value)
+    if text in YES_WORDS:
+        return True
+    if text in NO_WORDS:
+        return False
+    return None
 
 
 def word_for(value, allowed):

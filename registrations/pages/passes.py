@@ -20,6 +20,7 @@ from registrations.models import CANCELLED, CONFIRMED
 from registrations.page_messages import field_messages
 from registrations.rate_limits import booking_limited, sign_up_limited
 from registrations.schemas import SignUpIn
+from registrations.services import seats
 from registrations.services.passes import MAX_PARTY_MEMBERS, bookings_of, published_festival
 
 TOKEN_RE = re.compile(r"(?:/passes/)?([A-Za-z0-9_-]{20,100})/?(?:[?#].*)?$")
@@ -120,6 +121,8 @@ def pass_page(token):
         cancelled=cancelled,
         links=svc.links(pass_),
         then=then,
+        seated=seats.seated_people(pass_, then) if then is not None else [],
+        then_rule=seats.rule(then) if then is not None else None,
         CONFIRMED=CONFIRMED,
     )
 
@@ -217,6 +220,7 @@ def book_session(session_id):
         session=session,
         festival=festival,
         error=error,
+        rule=seats.rule(session),
         starts=local(session.starts_at, festival.timezone),
     ), status
 

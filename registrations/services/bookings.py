@@ -13,6 +13,7 @@ from app.outbox import emit
 from events.models import ProgrammeSession
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
 from registrations.services.locks import MAX_ID, fresh_booking, lock_pass, lock_session, lock_sessions
+from registrations.services.seats import ensure_seats_allowed, seats_for, seats_free
 
 SESSION_CANCELLED = "cancelled"
 BY_VISITOR, BY_ORGANISER, BY_SESSION = "visitor", "organiser", "session"
@@ -149,10 +150,6 @@ def _ensure_no_clash(pass_id, session, exclude_booking_id=None):
         )
 
 
-def _seats_free(session):
-    return session.capacity - session.seats_confirmed
-
-
 def _event(topic, booking, session, **extra):
     emit(
         topic,
@@ -197,22 +194,26 @@ def cancel_locked(booking, session, by, now):
 
 def promote_waitlist(session, now=None):
     """Give free seats to the waitlist: arrival order, skipping a party that does not fit
-    ("first that fits") and one whose pass holds a seat at the same time elsewhere.
-    The caller holds the session's lock."""
+    ("first that fits"), one whose pass holds a seat at the same time elsewhere, and one
+    that asks for more seats than its party has people the session is for (its age groups
+    or party may have changed since it queued). The caller holds the session's lock."""
     now = now or now_utc()
     if session.capacity is None or session.status == SESSION_CANCELLED or _has_started(session, now):
         return []
     promoted = []
-    free = _seats_free(session)
+    free = seats_free(session)
     if free <= 0:
         return promoted
     candidates = db.session.scalars(
         sa.select(Booking)
         .where(Booking.session_id == session.id, Booking.status == WAITLISTED, Booking.seats <= free)
+        .options(_WITH_HOLDERS)
         .order_by(*_waitlist_order())
     ).all()
     for booking in candidates:
         if booking.seats > free:
+            continue
+        if booking.seats > seats_for(booking.pass_, session):
             continue
         if clashing_session_id(booking.pass_id, session) is not None:
             continue
@@ -241,10 +242,12 @@ def book(pass_id, session_id, seats=None, now=None):
     session = find_session(session_id)
     _ensure_bookable(pass_, session, now or now_utc())
     party_size = pass_.party_size
-    seats = party_size if seats is None else seats
-    if not 1 <= seats <= party_size:
+    if seats is None:
+        seats = seats_for(pass_, session)  # by default: the people of the party whom the session is for
+    elif not 1 <= seats <= party_size:
         raise Invalid("seats", N_("Seats must be between 1 and your party's size (%(n)s)."),
                       params={"n": party_size}, code="invalid_seats")
+    ensure_seats_allowed(pass_, session, seats)
     existing = live_booking(pass_.id, session.id)
     if existing is not None:
         raise DomainError(
@@ -254,6 +257,7 @@ def book(pass_id, session_id, seats=None, now=None):
     session = lock_session(session_id)
     now = now or now_utc()  # read under the lock: arrival order is lock order
     _ensure_bookable(pass_, session, now)  # again: cancelled or changed in the meantime?
+    ensure_seats_allowed(pass_, session, seats)  # again: its age groups may have changed
     if seats > session.capacity:
         # It could never be seated: better to say so than to wait for ever.
         raise DomainError(
@@ -264,7 +268,7 @@ def book(pass_id, session_id, seats=None, now=None):
     # promoted by a worker, later) go to the waitlist before a newcomer can take them.
     promote_waitlist(session, now)
     booking = Booking(pass_id=pass_.id, session_id=session.id, seats=seats, queued_at=now)
-    if seats <= _seats_free(session):
+    if seats <= seats_free(session):
         _seat(booking, session, now)
     else:
         _queue(booking, session)
@@ -342,9 +346,10 @@ def move_booking(booking_id, session_id, now=None):
             "already_booked", N_("This pass has booked that session already."), status=409, booking_id=existing.id
         )
     _ensure_no_clash(pass_.id, target, exclude_booking_id=booking.id)
-    if booking.seats > _seats_free(target):
+    ensure_seats_allowed(pass_, target, booking.seats)
+    if booking.seats > seats_free(target):
         raise DomainError(
-            "full", N_("That session has not enough free seats."), status=409, seats_left=max(0, _seats_free(target))
+            "full", N_("That session has not enough free seats."), status=409, seats_left=max(0, seats_free(target))
         )
     _release(booking, source)
     booking.session = target

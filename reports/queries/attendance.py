@@ -87,8 +87,9 @@ def first_arrivals(scope):
     }
 
 
-def by_day(arrivals, peaks):
-    """Visitors per festival day (from first_arrivals()), with the peak inside from peak_inside()."""
+def by_day(arrivals, peaks, festival_days):
+    """Visitors on each of the festival's days (from first_arrivals()), 0 where nobody came, with the
+    peak inside from peak_inside(). Other days are not listed: nothing counted happens on them."""
     days = {}
     for (day, _hour), (passes, people, entries) in arrivals.items():
         total = days.setdefault(day, [0, 0, 0])
@@ -96,7 +97,7 @@ def by_day(arrivals, peaks):
         total[1] += people
         total[2] += entries
     rows = []
-    for day in sorted(set(days) | set(peaks)):
+    for day in festival_days:
         passes, people, entries = days.get(day, (0, 0, 0))
         peak = peaks.get(day, {})
         rows.append((day, passes, people, entries, peak.get("peak"), peak.get("at")))
@@ -115,13 +116,15 @@ def by_day(arrivals, peaks):
     )
 
 
-def arrivals_by_hour(arrivals):
+def arrivals_by_hour(arrivals, festival_days):
     """First arrivals by local hour (from first_arrivals()).
 
     Every day lists the same hours, from the festival's earliest arrival hour to its
     latest, 0 where nobody came: a rectangle that charts and spreadsheets read as is.
     """
-    found = {key: (passes, people) for key, (passes, people, _entries) in arrivals.items()}
+    found = {
+        key: (passes, people) for key, (passes, people, _entries) in arrivals.items() if key[0] in festival_days
+    }
     rows = []
     if found:
         days = sorted({day for day, _ in found})

@@ -1,11 +1,11 @@
-"""Booths: visits (admitted scans at a booth's checkpoints), unique visitors, and visits by age group."""
+"""Booths: visits (admitted scans at a booth's checkpoints), unique visitors, and the people who came by age group."""
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from checkin.models import BOOTH, Checkpoint, Scan
 from events.models import Booth
 from events.vocabulary import AGE_GROUPS
-from registrations.models import Pass
+from registrations.models import PartyMember, Pass
 from reports.queries.entries import admitted_scans
 from reports.tables import INT, TEXT, Column, Table, WordTitle, in_order
 
@@ -62,14 +62,20 @@ def booths(scope):
 
 
 def by_age_group(scope):
-    """Visits at each booth by the pass holder's age group, in booth-number order, with a total row."""
+    """People at each booth by age group, in booth-number order, with a total row: every visit counts
+    the holder and the party members who came with them (the first party_size - 1 of the party)."""
     visits = _visits(scope)
+    holders = sa.select(visits.c.booth_id, Pass.age_group).join(Pass, Pass.id == visits.c.pass_id)
+    members = sa.select(visits.c.booth_id, PartyMember.age_group).join(
+        PartyMember,
+        sa.and_(PartyMember.pass_id == visits.c.pass_id, PartyMember.position < visits.c.party_size - 1),
+    )
+    people = sa.union_all(holders, members).subquery()
     counts = {}
     groups = set()
     for booth_id, age_group, n in scope.rows(
-        sa.select(visits.c.booth_id, Pass.age_group, sa.func.count())
-        .join(Pass, Pass.id == visits.c.pass_id)
-        .group_by(visits.c.booth_id, Pass.age_group)
+        sa.select(people.c.booth_id, people.c.age_group, sa.func.count())
+        .group_by(people.c.booth_id, people.c.age_group)
     ):
         counts[(booth_id, age_group)] = n
         groups.add(age_group)
@@ -87,13 +93,13 @@ def by_age_group(scope):
     rows.append(("", "รวม", "Total", *totals, sum(totals)))
     return Table(
         "booth_visits_by_age_group",
-        _l("Booth visits by age group of the pass holder"),
+        _l("People at booths by age group (holders and the party members who came)"),
         (
             Column("code", _l("Booth"), TEXT, 8),
             Column("name_th", _l("Name (Thai)"), TEXT, 36),
             Column("name_en", _l("Name (English)"), TEXT, 32),
             *(Column(group, WordTitle(group), INT, 14) for group in order),
-            Column("visits", _l("Visits")),
+            Column("people", _l("People")),
         ),
         rows,
     )

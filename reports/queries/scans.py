@@ -9,7 +9,7 @@ from reports.tables import WORD, Column, Table, in_order
 def counts(scope):
     scans, admitted = scope.rows(
         sa.select(sa.func.count(Scan.id), sa.func.count(Scan.id).filter(Scan.result == ADMITTED)).where(
-            Scan.festival_id == scope.festival_id
+            Scan.festival_id == scope.festival_id, Scan.rehearsal.is_(False)
         )
     )[0]
     return {"scans": scans, "admitted_scans": admitted, "refused_scans": scans - admitted}
@@ -20,7 +20,7 @@ def refused_by_reason(scope):
     for result, kind, n in scope.rows(
         sa.select(Scan.result, Checkpoint.kind, sa.func.count())
         .join(Checkpoint, Checkpoint.id == Scan.checkpoint_id)
-        .where(Scan.festival_id == scope.festival_id, Scan.result != ADMITTED)
+        .where(Scan.festival_id == scope.festival_id, Scan.result != ADMITTED, Scan.rehearsal.is_(False))
         .group_by(Scan.result, Checkpoint.kind)
     ):
         found.setdefault(result, {})[kind] = n

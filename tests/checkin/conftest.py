@@ -6,8 +6,9 @@ import secrets
 import shutil
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import qrcode
@@ -22,6 +23,7 @@ from registrations.models import Booking, Pass, PartyMember
 from tests.conftest import CHROMIUM_ARGS, IN_CI, bearer
 
 SESSION_START = datetime(2027, 8, 22, 3, 0, tzinfo=timezone.utc)  # 10:00 in Bangkok
+FESTIVAL_OPENED = (datetime.now(ZoneInfo("Asia/Bangkok")) - timedelta(days=1)).date()
 
 
 @dataclass
@@ -133,7 +135,10 @@ class World:
 def world(make_city, make_festival, make_session, make_user, make_checkpoint, make_booth):
     """Bangkok's Learning City Days: a gate, a 10-seat workshop with its door, a booth; staff and an organiser."""
     city_id = make_city()
-    festival_id = make_festival(city_id, allow_walk_ins=False, allow_self_checkin=True, stamp_goal=2)
+    # The festival runs from yesterday (in Bangkok) to its workshop's day, so that scans made
+    # now are real ones; scans outside its days are rehearsals (tests/checkin/test_rehearsal.py).
+    festival_id = make_festival(city_id, starts_on=FESTIVAL_OPENED, allow_walk_ins=False, allow_self_checkin=True,
+                                stamp_goal=2)
     session_id = make_session(festival_id, starts_at=SESSION_START, capacity=10)
     booth_id = make_booth(festival_id)
     staff_id, staff_token = make_user("staff", city_id)

@@ -9,7 +9,7 @@ from app.outbox import messages
 from checkin.models import Admission, Scan
 from registrations import pass_codes
 from registrations.models import Pass
-from tests.checkin.conftest import SESSION_START, scan, tamper
+from tests.checkin.conftest import FESTIVAL_OPENED, SESSION_START, scan, tamper
 from tests.conftest import bearer
 
 
@@ -42,9 +42,10 @@ def test_a_pass_is_admitted_once_then_already_admitted_with_the_first_time(app, 
     with app.app_context():
         recorded = [m.payload for m in messages("scan.recorded")]
     assert recorded == [
-        {"scan_id": rows[0].id, "checkpoint_id": world.gate_id, "festival_id": world.festival_id, "result": "admitted"},
+        {"scan_id": rows[0].id, "checkpoint_id": world.gate_id, "festival_id": world.festival_id, "result": "admitted",
+         "rehearsal": False},
         {"scan_id": rows[1].id, "checkpoint_id": world.gate_id, "festival_id": world.festival_id,
-         "result": "already_admitted"},
+         "result": "already_admitted", "rehearsal": False},
     ]
 
 
@@ -131,7 +132,7 @@ def test_walk_ins_take_free_seats_when_the_festival_allows_them(
     app, client, make_city, make_festival, make_session, make_user, make_checkpoint, make_pass, make_booking
 ):
     city = make_city()
-    festival = make_festival(city, allow_walk_ins=True)
+    festival = make_festival(city, starts_on=FESTIVAL_OPENED, allow_walk_ins=True)
     session = make_session(festival, starts_at=SESSION_START, capacity=4)
     door = make_checkpoint(festival, "session", session_id=session)
     _, token = make_user("staff", city)

@@ -298,3 +298,23 @@ def test_the_templates_download_and_read_back_as_an_empty_programme(client, worl
     # The template's own notes pass a dry run: nothing to import, nothing wrong.
     answer = upload(client, world, csv_file.data, dry_run=True)
     assert answer.get_json()["ok"] is True and answer.get_json()["total_rows"] == 0
+
+
+def test_an_import_says_whether_the_adult_takes_a_seat_in_a_childrens_workshop(app, client, world):
+    header = [*HEADER, "ผู้ใหญ่นับที่นั่ง"]
+    rows = [
+        ["ระบายสีร่ม", "Umbrella painting", "workshop", "2027-08-22", "10:00", "11:00", "", "", "20",
+         "lifelong-culture", "เด็ก", "", "th", "ใช่"],
+        ["นิทานก่อนนอน", "Bedtime stories", "activity", "2027-08-22", "13:00", "14:00", "", "", "20",
+         "family-community", "child", "", "th", ""],
+    ]
+    answer = upload(client, world, spreadsheets.csv_bytes(rows, header=header), dry_run=False)
+    assert answer.status_code == 201, answer.get_json()
+    listed = {s["title_en"]: s for s in client.get(f"/api/v1/festivals/{world.slug}/sessions",
+                                                   headers=world.admin).get_json()}
+    assert listed["Umbrella painting"]["adult_takes_seat"] is True
+    assert listed["Bedtime stories"]["adult_takes_seat"] is False
+
+    rows[0][-1] = "บางที"
+    refused = upload(client, world, spreadsheets.csv_bytes(rows, header=header), dry_run=True).get_json()
+    assert [(e["row"], e["field"], e["code"]) for e in refused["errors"]] == [(2, "adult_takes_seat", "invalid_choice")]

@@ -72,6 +72,7 @@ def test_organiser_creates_a_festival_adds_a_venue_and_a_session_through_the_for
         "hosts": "Khon Kaen pong lang band\n\n", "language": "th",
     })
     assert added.status_code == 303
+    assert "In a children's workshop, an accompanying adult takes a seat" in html
     with app.app_context():
         session = db.session.scalar(sa.select(ProgrammeSession).where(ProgrammeSession.festival_id == festival_id))
         assert session.starts_at == datetime(2027, 11, 21, 11, 30, tzinfo=timezone.utc)  # 18:30 in Bangkok
@@ -79,6 +80,19 @@ def test_organiser_creates_a_festival_adds_a_venue_and_a_session_through_the_for
         assert session.capacity is None and session.venue_id == venue_id
         assert session.themes == ["lifelong-culture", "family-community"] and session.age_groups == ["child", "adult"]
         assert session.hosts == ["Khon Kaen pong lang band"]
+        assert session.adult_takes_seat is False  # the box left unticked
+        session_id = session.id
+    edit_url = f"/organiser/festivals/bangkok-fair-2027/sessions/{session_id}"
+    html, token = form_page(client, edit_url + "?lang=th")
+    assert "ในเวิร์กช็อปสำหรับเด็ก ผู้ใหญ่ที่พาเด็กมานับเป็นหนึ่งที่นั่งด้วย" in html
+    ticked = client.post(edit_url, data={
+        "csrf_token": token, "title_th": "ดนตรีโปงลาง", "title_en": "Pong lang ensemble", "kind": "workshop",
+        "venue_id": str(venue_id), "day": "2027-11-21", "starts": "18:30", "ends": "19:15", "capacity": "12",
+        "age_groups": ["child"], "adult_takes_seat": "y", "hosts": "", "language": "th",
+    })
+    assert ticked.status_code == 303
+    with app.app_context():
+        assert db.session.get(ProgrammeSession, session_id).adult_takes_seat is True
     overview = client.get("/organiser/festivals/bangkok-fair-2027?lang=en").get_data(as_text=True)
     assert "Pong lang ensemble" in overview and "18:30–19:15" in overview and "Open-air stage" in overview
 

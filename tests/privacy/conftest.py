@@ -121,7 +121,7 @@ def held_festival(app, make_city, make_festival, make_user):
             workshop = ProgrammeSession(
                 festival_id=festival_id, kind="workshop", title_th="ทอผ้ากับครอบครัว", title_en="Family weaving",
                 starts_at=at(days[0], 10), ends_at=at(days[0], 12), capacity=4, themes=["family-community"],
-                age_groups=["child", "adult"], hosts=[],
+                age_groups=["child", "adult", "senior"], hosts=[],  # every member of both families is seated
             )
             booth = Booth(festival_id=festival_id, code="A1", name_th="บูธสมุนไพร", name_en="Herb booth")
             db.session.add_all([workshop, booth])

@@ -161,6 +161,19 @@ SCANS = [
     ("k1", "p1", "already_admitted", "in", False, None, (22, 15, 0)),
     ("k2", "p1", "admitted", "in", False, None, (22, 11, 30)),
     ("k2", "p9", "admitted", "in", False, None, (23, 10, 30)),
+    # Half of a family at a booth: the holder and the first party member (a teen) came.
+    ("k2", "p6", "admitted", "in", False, 2, (22, 14, 0)),
+]
+
+# Rehearsals: scans the day before the festival and the day after (local time), which no
+# figure may count; the seed's `scans` (what the figures expect) leaves them out.
+REHEARSALS = [
+    ("g1", "p10", "admitted", "in", (21, 16, 0)),
+    ("g1", "p10", "admitted", "out", (21, 16, 5)),
+    ("d1", "p10", "admitted", "in", (21, 16, 10)),
+    ("k1", "p10", "admitted", "in", (21, 16, 20)),
+    ("k3", "p11", "admitted", "in", (24, 9, 0)),
+    ("g2", None, "invalid", "in", (24, 9, 5)),
 ]
 
 
@@ -174,10 +187,12 @@ def _festival(city_id, slug, name_th, name_en, starts_on, ends_on):
     return festival
 
 
-def _scan(checkpoint_id, festival_id, pass_id, result, at, *, direction="in", walk_in=False, party_size=1, source="staff"):
+def _scan(checkpoint_id, festival_id, pass_id, result, at, *, direction="in", walk_in=False, party_size=1, source="staff",
+          rehearsal=False):
     scan = Scan(
         checkpoint_id=checkpoint_id, festival_id=festival_id, pass_id=pass_id, result=result, direction=direction,
         walk_in=walk_in, party_size=party_size, scanned_at=at, received_at=at, source=source, device_id="seed",
+        rehearsal=rehearsal,
     )
     db.session.add(scan)
     return scan
@@ -280,6 +295,9 @@ def build_seed():
               source="poster" if checkpoint_key.startswith("k") else "staff")
         seed.scans.append({"checkpoint": checkpoint_key, "pass": pass_key, "result": result, "direction": direction,
                            "walk_in": walk_in, "party_size": party_size, "at": at})
+    for checkpoint_key, pass_key, result, direction, (day, hh, mm) in REHEARSALS:
+        _scan(seed.checkpoints[checkpoint_key]["id"], festival.id, seed.ids.get(pass_key), result, local(day, hh, mm),
+              direction=direction, party_size=1, rehearsal=True)
 
     _other_festivals(seed, chiang_mai.id, bangkok.id)
     db.session.commit()

@@ -179,11 +179,12 @@ class Expected:
         return [(rank, *row) for rank, row in enumerate(rows, start=1)]
 
     def booth_ages(self):
-        ages = {p["key"]: p["age_group"] for p in self.seed.passes}
+        # Every visit counts the holder and the party members who came (the first party_size - 1).
+        people = {p["key"]: [p["age_group"], *p["party"]] for p in self.seed.passes}
         out = {}
         for booth in self.seed.booths:
             visits = [s for s in self.booth_visits() if self.seed.checkpoints[s["checkpoint"]]["booth"] == booth["key"]]
-            counts = Counter(ages[s["pass"]] for s in visits)
+            counts = Counter(group for s in visits for group in people[s["pass"]][:s["party_size"]])
             out[booth["code"]] = [counts[g] for g in AGE_GROUPS]
         return out
 

@@ -38,7 +38,7 @@ def test_the_page_follows_the_build_and_then_offers_the_files(app, live_server, 
     ]
     assert page.inner_text("[data-status-label]") == "Ready"
     assert not page.is_visible("[data-report-status] .bar")
-    assert "from 38 scans" in page.inner_text("[data-compiled]")
+    assert "from 39 scans" in page.inner_text("[data-compiled]")
     pdf = page.request.get(f"{live_server.url}/reports/{report_id}/files/pdf")
     assert pdf.status == 200 and pdf.body().startswith(b"%PDF")
     assert errors == []

@@ -79,7 +79,7 @@ def test_progress_json_then_files_for_the_same_city_only(app, seed, people):
     after = client.get(f"/reports/{report_id}/status.json?lang=en").get_json()
     assert after["status"] == "finished" and after["progress"] == 100 and after["done"] is True
     assert [f["format"] for f in after["files"]] == ["csv", "xlsx", "pdf"]
-    assert "38 scans" in after["compiled_text"]
+    assert "39 scans" in after["compiled_text"]
     xlsx = client.get(after["files"][1]["url"])
     assert xlsx.status_code == 200 and xlsx.data.startswith(b"PK")
     other = _signed_in(app, "org@phuket.example", "pw-other-1")

@@ -225,7 +225,7 @@ async function localAnswer(item) {
 
 function rememberAdmit(answer, item) {
   const parsed = parseCode(item.code);
-  if (!parsed || answer.result !== "admitted") return;
+  if (!parsed || answer.result !== "admitted" || answer.rehearsal) return;  // a rehearsal admits nobody for real
   const key = state.checkpoint.id + ":" + parsed.publicId;
   const first = (state.local.admits[key] && state.local.admits[key].first_scanned_at) || item.scanned_at;
   state.local.admits[key] = { first_scanned_at: first, inside: item.direction !== "out" };

@@ -60,13 +60,17 @@ export function showAnswer(answer, t, { timeZone, offline }) {
   if (answer.first_scanned_at) details.push(fill(t.first, { time: clock(answer.first_scanned_at, timeZone) }));
   if (offline) details.push(t.offline_note);
   panel.dataset.result = answer.result;
+  panel.dataset.rehearsal = answer.rehearsal ? "true" : "false";
+  const rehearsal = document.getElementById("answer-rehearsal");
+  rehearsal.hidden = !answer.rehearsal;
   panel.className = "answer answer-" + colour;
   document.getElementById("answer-title").textContent = title;
   document.getElementById("answer-name").textContent = name;
   document.getElementById("answer-party").textContent = pass ? fill(t.party, { n: pass.party_size }) : "";
   document.getElementById("answer-detail").textContent = details.join(" · ");
   panel.hidden = false;
-  document.getElementById("last-answer").textContent = [title, name, pass ? fill(t.party, { n: pass.party_size }) : ""]
+  document.getElementById("last-answer").textContent = [answer.rehearsal ? t.rehearsal : "", title, name,
+    pass ? fill(t.party, { n: pass.party_size }) : ""]
     .filter(Boolean).join(" · ");
   beep(colour);
   clearTimeout(hideTimer);

@@ -7,8 +7,31 @@ export function isOpen(checkpoint, at) {
   return true;
 }
 
+// The day of a moment in the festival's zone, as YYYY-MM-DD.
+export function localDay(at, timeZone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+}
+
+// A scan on none of the festival's days is a rehearsal (checkin/scanning.py): judged afresh, remembered nowhere.
+export function isRehearsal(festival, at) {
+  if (!festival.starts_on || !festival.ends_on) return false;
+  const day = localDay(at, festival.timezone);
+  return day < festival.starts_on || day > festival.ends_on;
+}
+
 // local = {admits: {"<checkpoint>:<public id>": {first_scanned_at, inside}}, walkIns: {"<session>": people}}
 export function decideOffline({ bundle, checkpoint, parsed, verified, direction, scannedAt, local }) {
+  const answer = judge({ bundle, checkpoint, parsed, verified, direction, scannedAt, local });
+  if (isRehearsal(bundle.festival, scannedAt)) answer.rehearsal = true;
+  return answer;
+}
+
+function judge({ bundle, checkpoint, parsed, verified, direction, scannedAt, local }) {
+  if (isRehearsal(bundle.festival, scannedAt)) {
+    // What a rehearsal admits is not kept: a throwaway memory, and nothing from the real admissions.
+    local = { admits: {}, walkIns: {} };
+    bundle = { ...bundle, admitted: {} };
+  }
   if (!parsed) return { result: "invalid" };
   if (parsed.festivalId !== bundle.festival.id) return { result: "wrong_festival" };
   if (verified === false) return { result: "invalid" };
