@@ -1,7 +1,7 @@
 """JSON API: a city's webhook endpoints (organisers of that city, admins). Parse, call, commit, render."""
 from flask_smorest import Blueprint
 
-from app.auth import current_principal, ensure_city, require_roles
+from app.auth import current_principal, require_roles
 from app.database import db
 from app.errors import ErrorSchema, NotFound
 from webhooks.presenters import delivery_answer, endpoint_answer
@@ -14,23 +14,13 @@ blp = Blueprint("webhooks_api", __name__, description="Partners' webhook endpoin
 BEARER = [{"bearerAuth": []}]
 
 
-def _city(city_slug):
-    city = endpoint_service.city_by_slug(city_slug)
-    ensure_city(city.id)
-    return city
-
-
-def _endpoint(webhook_id):
-    return endpoint_service.endpoint_for(current_principal(), webhook_id)
-
-
 @blp.route("/cities/<city_slug>/webhooks", methods=["GET"])
 @require_roles("organiser")
 @blp.doc(security=BEARER)
 @blp.response(200, EndpointOut(many=True))
 def list_webhooks(city_slug):
     """The city's endpoints (never their secrets)."""
-    return [endpoint_answer(e) for e in endpoint_service.list_endpoints(_city(city_slug))]
+    return [endpoint_answer(e) for e in endpoint_service.list_endpoints(endpoint_service.city_of_caller(city_slug))]
 
 
 @blp.route("/cities/<city_slug>/webhooks", methods=["POST"])
@@ -41,7 +31,7 @@ def list_webhooks(city_slug):
 @blp.alt_response(422, schema=ErrorSchema, description="`private_address`, `scheme`, `unresolvable`, ... naming `url`")
 def create_webhook(data, city_slug):
     """A partner's endpoint; the answer shows its signing `secret`, this once."""
-    endpoint, secret = endpoint_service.create_endpoint(_city(city_slug), created_by=current_principal(), **data)
+    endpoint, secret = endpoint_service.create_endpoint(endpoint_service.city_of_caller(city_slug), created_by=current_principal(), **data)
     db.session.commit()
     return {**endpoint_answer(endpoint, with_deliveries=True), "secret": secret}
 
@@ -52,7 +42,7 @@ def create_webhook(data, city_slug):
 @blp.response(200, EndpointOut)
 def get_webhook(webhook_id):
     """One endpoint with its recent deliveries and their attempts."""
-    return endpoint_answer(_endpoint(webhook_id), with_deliveries=True)
+    return endpoint_answer(endpoint_service.endpoint_of_caller(webhook_id), with_deliveries=True)
 
 
 @blp.route("/webhooks/<int:webhook_id>", methods=["PATCH"])
@@ -63,7 +53,7 @@ def get_webhook(webhook_id):
 @blp.alt_response(403, schema=ErrorSchema, description="`admin_only`: personal data needs an admin")
 def patch_webhook(data, webhook_id):
     """Change the URL, topics or festival; switch on or off; (admins) allow names and e-mails."""
-    endpoint = endpoint_service.update_endpoint(_endpoint(webhook_id), current_principal(), **data)
+    endpoint = endpoint_service.update_endpoint(endpoint_service.endpoint_of_caller(webhook_id), current_principal(), **data)
     db.session.commit()
     return endpoint_answer(endpoint, with_deliveries=True)
 
@@ -73,7 +63,7 @@ def patch_webhook(data, webhook_id):
 @blp.doc(security=BEARER)
 @blp.response(204)
 def delete_webhook(webhook_id):
-    endpoint_service.delete_endpoint(_endpoint(webhook_id))
+    endpoint_service.delete_endpoint(endpoint_service.endpoint_of_caller(webhook_id))
     db.session.commit()
     return ""
 
@@ -84,7 +74,7 @@ def delete_webhook(webhook_id):
 @blp.response(200, SecretOut)
 def rotate_secret(webhook_id):
     """A new signing secret, shown this once; the old one keeps verifying for a day."""
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     secret = endpoint_service.rotate_secret(endpoint)
     db.session.commit()
     return {"secret": secret, "previous_secret_until": endpoint.previous_secret_until}
@@ -96,7 +86,7 @@ def rotate_secret(webhook_id):
 @blp.response(202, DeliveryOut)
 def send_test(webhook_id):
     """A `webhook.test` event to this endpoint now (not retried)."""
-    delivery = event_service.record_test(_endpoint(webhook_id))
+    delivery = event_service.record_test(endpoint_service.endpoint_of_caller(webhook_id))
     db.session.commit()
     return delivery_answer(delivery)
 
@@ -107,7 +97,7 @@ def send_test(webhook_id):
 @blp.response(202, DeliveryOut)
 def retry_delivery(webhook_id, delivery_id):
     """Send a failed (or waiting) delivery again now, with the same event id and body."""
-    delivery = delivery_service.delivery_for(_endpoint(webhook_id), delivery_id)
+    delivery = delivery_service.delivery_for(endpoint_service.endpoint_of_caller(webhook_id), delivery_id)
     if delivery is None:
         raise NotFound("delivery")
     delivery_service.retry(delivery)

@@ -6,13 +6,13 @@ a seat in a children's workshop; scans say whether they were rehearsals (made
 outside the festival's days), which no count or report takes into account.
 
 Revision ID: 0011
-Revises: 0012
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "0011"
-down_revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,4 @@
 """A worker killed mid-batch, and an SMTP server refusing mail for a while, under real processes."""
-import os
-import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,34 +15,9 @@ from app.queues import DEFAULT, QUEUES, make_worker
 from app.redis_conn import connection
 from tests.faults.conftest import health, mails_per_letter, outbox_waiting, sign_up, wait_until
 from mail.models import SENDING, SentMessage
+from tests.workers.test_resilience import kill_worker as kill_hard
 
 pytestmark = pytest.mark.faults
-
-
-def descendants(pid):
-    found = []
-    for stat in os.scandir("/proc"):
-        if not stat.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{stat.name}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found += [int(stat.name), *descendants(int(stat.name))]
-    return found
-
-
-def kill_hard(process):
-    """SIGKILL the worker with its work-horse and its scheduler: nothing gets to clean up."""
-    os.kill(process.pid, signal.SIGSTOP)  # it forks no new work-horse while its children are listed
-    for pid in [*descendants(process.pid), process.pid]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait(timeout=10)
 
 
 def sign_ups(url, count, prefix):

@@ -24,7 +24,7 @@ from registrations.models import Booking, Pass
 from reports.build import build_report
 from reports.models import Report
 from reports.services import request_report
-from reports.storage import stored_path
+from reports.storage import read as read_report_file
 from tests.conftest import login
 from mail.services import content
 from workers.jobs.mail import write_message
@@ -241,7 +241,10 @@ def test_the_report_pdf_xlsx_and_the_poster_read_in_thai(app, client, world, tmp
     fragments = english_fragments()
     with app.app_context():
         report = db.session.get(Report, world["report_id"])
-        pdf, xlsx = stored_path(report, "pdf"), stored_path(report, "xlsx")
+        # Report files live in the database (app/files.py): read them out as a download would.
+        pdf, xlsx = tmp_path / "report.pdf", tmp_path / "report.xlsx"
+        pdf.write_bytes(read_report_file(report, "pdf"))
+        xlsx.write_bytes(read_report_file(report, "xlsx"))
         # The PDF names the festival in both languages and the XLSX has English-name columns: organisers' names.
         names = [name for model, column in ((Festival, Festival.name_en), (ProgrammeSession, ProgrammeSession.title_en),
                                             (Booth, Booth.name_en), (City, City.name_en))

@@ -3,7 +3,8 @@ on the suite's Redis, and a city with a festival, an organiser and a workshop.""
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from itertools import count
 
@@ -143,7 +144,10 @@ def city(make_city, make_festival, make_session, make_user):
     """Bangkok with a festival and a workshop, its organiser (token), an admin, and Chiang Mai's organiser."""
     city_id = make_city("bangkok", "กรุงเทพมหานคร", "Bangkok")
     other_city = make_city("chiang-mai", "เชียงใหม่", "Chiang Mai")
-    festival_id = make_festival(city_id, slug="learning-city-days")
+    # Running since yesterday (Bangkok), so the gates' scans today are real, not rehearsals,
+    # and still on when the workshop (FUTURE) takes place.
+    yesterday = (datetime.now(ZoneInfo("Asia/Bangkok")) - timedelta(days=1)).date()
+    festival_id = make_festival(city_id, slug="learning-city-days", starts_on=yesterday, ends_on=FUTURE.date())
 
     class C:
         slug = "bangkok"

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
-from app.auth import current_principal, ensure_city, organiser_page
+from app.auth import current_principal, organiser_page
 from app.database import db
 from app.errors import DomainError
 from app.i18n import current_locale, long_date
@@ -20,16 +20,6 @@ from webhooks.services import delivery as delivery_service
 from webhooks.services import endpoints as endpoint_service
 from webhooks.services import events as event_service
 from webhooks.topics import TOPICS
-
-
-def _city(city_slug):
-    city = endpoint_service.city_by_slug(city_slug)
-    ensure_city(city.id)
-    return city
-
-
-def _endpoint(webhook_id):
-    return endpoint_service.endpoint_for(current_principal(), webhook_id)
 
 
 def _back(endpoint):
@@ -74,7 +64,7 @@ def _last_try(endpoint):
 
 @organiser_page
 def console(city_slug):
-    city = _city(city_slug)
+    city = endpoint_service.city_of_caller(city_slug)
     form = _form(city)
     if form.validate_on_submit():
         try:
@@ -116,7 +106,7 @@ def _confirmed():
 @organiser_page
 def send_test(webhook_id):
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     event_service.record_test(endpoint)
     db.session.commit()
     flash(_("Test event queued: it appears below within a few seconds (reload the page)."), "success")
@@ -126,7 +116,7 @@ def send_test(webhook_id):
 @organiser_page
 def retry_delivery(webhook_id, delivery_id):
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     delivery = delivery_service.delivery_for(endpoint, delivery_id)
     if delivery is None:
         abort(404)
@@ -139,7 +129,7 @@ def retry_delivery(webhook_id, delivery_id):
 @organiser_page
 def rotate_secret(webhook_id):
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     secret = endpoint_service.rotate_secret(endpoint)
     db.session.commit()
     city = db.session.get(City, endpoint.city_id)
@@ -149,7 +139,7 @@ def rotate_secret(webhook_id):
 @organiser_page
 def switch_on(webhook_id):
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     endpoint_service.switch_on(endpoint)
     db.session.commit()
     flash(_("The endpoint is on again; the events that waited are being sent."), "success")
@@ -159,7 +149,7 @@ def switch_on(webhook_id):
 @organiser_page
 def switch_off(webhook_id):
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     endpoint_service.update_endpoint(endpoint, current_principal(), enabled=False)
     db.session.commit()
     flash(_("The endpoint is off: events are kept but not sent."), "success")
@@ -170,7 +160,7 @@ def switch_off(webhook_id):
 def personal_data(webhook_id):
     """Admins only (the service refuses others): let this endpoint receive names and e-mails, or stop it."""
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     endpoint_service.update_endpoint(endpoint, current_principal(), personal_data=not endpoint.personal_data)
     db.session.commit()
     flash(_("Saved. The audit log records who changed this."), "success")
@@ -180,7 +170,7 @@ def personal_data(webhook_id):
 @organiser_page
 def delete(webhook_id):
     _confirmed()
-    endpoint = _endpoint(webhook_id)
+    endpoint = endpoint_service.endpoint_of_caller(webhook_id)
     city_slug = db.session.scalar(sa.select(City.slug).where(City.id == endpoint.city_id))
     endpoint_service.delete_endpoint(endpoint)
     db.session.commit()

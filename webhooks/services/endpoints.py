@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from app.auth import current_principal, ensure_city
 from app.database import db, now_utc
 from app.errors import DomainError, Forbidden, Invalid, NotFound
 from app.outbox import emit
@@ -26,6 +27,17 @@ def city_by_slug(slug):
     if city is None:
         raise NotFound("city")
     return city
+
+
+def city_of_caller(slug):
+    """The city in the URL, if the caller acts for it (403 otherwise): the API's and the console's one check."""
+    city = city_by_slug(slug)
+    ensure_city(city.id)
+    return city
+
+
+def endpoint_of_caller(webhook_id):
+    return endpoint_for(current_principal(), webhook_id)
 
 
 def _topics(topics):
