@@ -36,7 +36,7 @@ from events.demo.loading import load_demo
 from registrations import services as registrations
 from registrations.models import Pass
 from mail.services import content
-from workers.jobs.mail import write_message
+from mail.services.sending import write_message
 from mail.models import SENT, SentMessage
 
 MAILS = int(os.environ.get("BENCH_MAILS", "10000"))

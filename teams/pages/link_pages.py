@@ -5,11 +5,10 @@ from flask_login import login_user, logout_user
 
 from app.auth import public
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, localized
 from app.i18n import current_locale
 from teams.limits import link_limited, reset_request_limited
 from teams.pages.forms import ROLE_NAMES, AcceptForm, ForgotForm, ResetForm
-from teams.pages.messages import say
 from teams.services import invitations, members, passwords
 from teams.services.invitations import PASSWORD_MIN
 
@@ -18,7 +17,7 @@ def _refusal(error, template):
     db.session.rollback()
     if error.field:
         return None
-    return render_template(template, refusal=say(error), form=None, link=None), error.status
+    return render_template(template, refusal=localized(error), form=None, link=None), error.status
 
 
 @public
@@ -37,7 +36,7 @@ def invitation(token):
             answer = _refusal(error, "teams/accept.html")
             if answer is not None:
                 return answer
-            getattr(form, error.field).errors = [say(error)]
+            getattr(form, error.field).errors = [localized(error)]
         else:
             logout_user()
             login_user(user)
@@ -80,7 +79,7 @@ def reset_password(token):
             answer = _refusal(error, "teams/reset.html")
             if answer is not None:
                 return answer
-            form.password.errors = [say(error)]
+            form.password.errors = [localized(error)]
         else:
             logout_user()
             login_user(user)

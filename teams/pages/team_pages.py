@@ -11,12 +11,11 @@ from flask_login import login_required
 
 from app.auth import current_principal, require_roles
 from app.database import db
-from app.errors import DomainError
+from app.errors import DomainError, localized
 from app.i18n import clock, current_locale, local, long_date
 from app.users import ADMIN, ROLES
 from events.festivals import list_cities
 from teams.pages.forms import ROLE_NAMES, ConfirmForm, InviteForm, RoleForm
-from teams.pages.messages import say
 from teams.presenters import member_answers
 from teams.services import invitations, members, rules
 
@@ -65,9 +64,9 @@ def _refuse(form, error):
     db.session.rollback()
     field = getattr(form, error.field, None) if error.field else None
     if field is not None:
-        field.errors = list(field.errors) + [say(error)]
+        field.errors = list(field.errors) + [localized(error)]
     else:
-        form.form_errors.append(say(error))
+        form.form_errors.append(localized(error))
 
 
 @team_page
@@ -125,7 +124,7 @@ def _refused_action(user, error):
     db.session.rollback()
     if error.status in (401, 403, 404) and not error.field:
         raise error
-    flash(say(error), "error")
+    flash(localized(error), "error")
     return _back_to(user)
 
 

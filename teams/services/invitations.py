@@ -4,7 +4,7 @@ from werkzeug.security import generate_password_hash
 
 from app import audit
 from app.database import db, now_utc
-from app.errors import DomainError, Invalid
+from app.errors import N_, DomainError, Invalid
 from app.users import ADMIN, User, issue_token
 from teams.models import INVITATION
 from teams.services import links, members, rules
@@ -17,7 +17,7 @@ def normal_email(email):
     email = (email or "").strip().lower()
     local, _, domain = email.partition("@")
     if not local or "." not in domain or len(email) > 254 or any(c.isspace() for c in email):
-        raise Invalid("email", "Not a valid email address.")
+        raise Invalid("email", N_("Enter a valid email address."))
     return email
 
 
@@ -39,11 +39,11 @@ def invite(actor, city_id, email, role, name="", locale="th"):
         db.session.flush()
     else:
         if user.city_id != city_id or (user.role == ADMIN) != (role == ADMIN):
-            raise DomainError("member_elsewhere", "This address belongs to a member elsewhere in the network.",
+            raise DomainError("member_elsewhere", N_("This address belongs to a member elsewhere in the network."),
                               status=409, field="email")
         status = members.status_of(user)
         if status == members.ACTIVE:
-            raise DomainError("already_member", "This person is an active member already: change their role instead.",
+            raise DomainError("already_member", N_("This person is an active member already: change their role instead."),
                               status=409, field="email")
         if status == members.REMOVED:
             # Back in the team: a new password of their own, nothing from before.
@@ -60,7 +60,7 @@ def resend(actor, user, locale=None):
     """A fresh invitation link for a member who has not accepted yet (the old link stops working)."""
     rules.check_may_manage(actor, user)
     if members.status_of(user) != members.INVITED:
-        raise DomainError("not_invited", "Only a member who has not accepted yet gets an invitation again.",
+        raise DomainError("not_invited", N_("This member has accepted already: no invitation to send again."),
                           status=409)
     previous = db.session.scalar(
         sa.select(links.TeamLink.locale).where(links.TeamLink.user_id == user.id)
@@ -71,11 +71,11 @@ def resend(actor, user, locale=None):
 
 def check_password(password):
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise Invalid("password", f"Choose a password of at least {PASSWORD_MIN} characters.", code="too_short",
-                      min=PASSWORD_MIN)
+        raise Invalid("password", N_("Choose a password of at least %(n)s characters."), code="too_short",
+                      params={"n": PASSWORD_MIN}, min=PASSWORD_MIN)
     if len(password) > PASSWORD_MAX:
-        raise Invalid("password", f"A password has at most {PASSWORD_MAX} characters.", code="too_long",
-                      max=PASSWORD_MAX)
+        raise Invalid("password", N_("A password has at most %(n)s characters."), code="too_long",
+                      params={"n": PASSWORD_MAX}, max=PASSWORD_MAX)
 
 
 def invitation_for(token):
@@ -87,9 +87,10 @@ def accept(token, name, password):
     link = invitation_for(token)
     name = (name or "").strip()
     if not name:
-        raise Invalid("name", "Tell us your name as the team will see it.", code="required")
+        raise Invalid("name", N_("Tell us your name as the team will see it."), code="required")
     if len(name) > NAME_MAX:
-        raise Invalid("name", f"A name has at most {NAME_MAX} characters.", code="too_long", max=NAME_MAX)
+        raise Invalid("name", N_("A name has at most %(n)s characters."), code="too_long", params={"n": NAME_MAX},
+                      max=NAME_MAX)
     check_password(password)
     links.use(link)
     user = link.user

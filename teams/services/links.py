@@ -14,7 +14,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from app.database import db, now_utc
-from app.errors import DomainError
+from app.errors import N_, DomainError
 from app.outbox import emit
 from teams.models import INVITATION, PASSWORD_RESET, TeamLink
 
@@ -90,13 +90,16 @@ def open_link(token, purpose):
         link = None
         nonce = ""
     if link is None or link.purpose != purpose or not hmac.compare_digest(link.nonce, str(nonce)):
-        raise DomainError("invalid_link", "This link is not valid.", status=404)
+        raise DomainError("invalid_link", N_("This link is not valid. Check that you opened the whole link from the mail."),
+                          status=404)
     if link.used_at is not None:
-        raise DomainError("link_used", "This link was used already.", status=409)
+        raise DomainError("link_used", N_("This link was used already. Sign in, or ask for a new link."), status=409)
     if link.replaced_at is not None or link.user.removed_at is not None or not link.user.active:
-        raise DomainError("link_replaced", "A newer link replaced this one, or it was withdrawn.", status=410)
+        raise DomainError("link_replaced", N_("A newer link replaced this one. Use the latest mail, or ask for a new link."),
+                          status=410)
     if link.expires_at <= now_utc():
-        raise DomainError("link_expired", "This link has expired: ask for a new one.", status=410)
+        raise DomainError("link_expired", N_("This link has expired. Ask for a new one: from the person who invited you, "
+                                             "or with “Forgot your password?”."), status=410)
     return link
 
 
@@ -109,7 +112,7 @@ def use(link):
         .execution_options(synchronize_session="fetch")
     )
     if result.rowcount != 1:
-        raise DomainError("link_used", "This link was used already.", status=409)
+        raise DomainError("link_used", N_("This link was used already. Sign in, or ask for a new link."), status=409)
 
 
 def link_to_mail(link_id):

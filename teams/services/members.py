@@ -4,7 +4,7 @@ from flask_login import user_logged_in
 
 from app.auth import ensure_city
 from app.database import db, now_utc
-from app.errors import Forbidden, Invalid, NotFound
+from app.errors import N_, Forbidden, Invalid, NotFound
 from app.users import ADMIN, ApiToken, User
 from events.festivals import city_by_slug
 from events.models import City, Festival
@@ -46,11 +46,11 @@ def change_role(actor, user, role):
     rules.check_role(role)
     rules.check_may_manage(actor, user)
     if user.role == ADMIN or role == ADMIN:
-        raise Invalid("role", "An admin stays an admin and a city member stays in their city: "
-                      "remove them and invite them again.", code="invalid_choice")
+        raise Invalid("role", N_("An admin stays an admin and a city member stays in their city: "
+                              "remove them and invite them again."), code="invalid_choice")
     rules.check_may_assign(actor, role, user.city_id)
     if status_of(user) == REMOVED:
-        raise Invalid("role", "This member was removed: invite them again.", code="removed")
+        raise Invalid("role", N_("This member was removed: invite them again."), code="removed")
     user.role = role
     db.session.flush()
     return user
@@ -107,7 +107,7 @@ def visible_member(actor, member_id):
     """A member the actor may see: 404 for none, 403 for another city's (admins see all)."""
     user = member(member_id)
     if not actor.is_admin and (user.role == ADMIN or user.city_id != actor.city_id):
-        raise Forbidden("You may manage the team of your own city only.")
+        raise Forbidden(N_("You may manage the team of your own city only."))
     return user
 
 

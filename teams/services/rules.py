@@ -4,7 +4,7 @@ An organiser acts for their own city: they invite and manage staff, city teams a
 other organisers of it. An admin acts for the whole network: organisers (and the
 other city roles) of any city, and other admins.
 """
-from app.errors import DomainError, Forbidden, Invalid
+from app.errors import N_, DomainError, Forbidden, Invalid
 from app.users import ADMIN, CITY_TEAM, ORGANISER, ROLES, STAFF
 
 CITY_ROLES = (STAFF, CITY_TEAM, ORGANISER)
@@ -12,7 +12,7 @@ CITY_ROLES = (STAFF, CITY_TEAM, ORGANISER)
 
 def check_role(role):
     if role not in ROLES:
-        raise Invalid("role", f"Role must be one of: {', '.join(ROLES)}.", code="invalid_choice")
+        raise Invalid("role", N_("Choose one of the roles offered."), code="invalid_choice")
 
 
 def check_may_assign(actor, role, city_id):
@@ -20,21 +20,21 @@ def check_may_assign(actor, role, city_id):
     check_role(role)
     if role == ADMIN:
         if not actor.is_admin:
-            raise DomainError("forbidden_role", "Only an admin may invite another admin.", status=403, field="role")
+            raise DomainError("forbidden_role", N_("Only an admin may invite another admin."), status=403, field="role")
         return
     if city_id is None:
-        raise Invalid("city", "A member of a team belongs to one city.", code="required")
+        raise Invalid("city", N_("A member of a team belongs to one city."), code="required")
     if actor.is_admin:
         return
     if actor.role != ORGANISER or actor.city_id != city_id:
-        raise Forbidden("You may manage the team of your own city only.")
+        raise Forbidden(N_("You may manage the team of your own city only."))
 
 
 def check_may_manage(actor, member):
     """May `actor` change or remove `member`? Nobody removes or demotes themselves (no lock-out)."""
     if member.id == actor.id:
-        raise DomainError("own_account", "You cannot change or remove your own membership.", status=409)
+        raise DomainError("own_account", N_("You cannot change or remove your own membership."), status=409)
     if actor.is_admin:
         return
     if member.role == ADMIN or member.city_id != actor.city_id or actor.role != ORGANISER:
-        raise Forbidden("You may manage the team of your own city only.")
+        raise Forbidden(N_("You may manage the team of your own city only."))

@@ -13,7 +13,7 @@ from registrations import services as registrations
 from tests.conftest import login
 from tests.thai.test_thai_everywhere import html_pages, visible, world  # noqa: F401  (world: a fixture)
 from mail.services import content
-from workers.jobs.mail import write_message
+from mail.services.sending import write_message
 
 INSTANT = datetime(2027, 8, 21, 17, 30, tzinfo=timezone.utc)  # 00:30 on Sunday 22 August in Bangkok
 UTC_DAY = ("21 สิงหาคม 2570", "21 ส.ค. 70", "21 August 2027", "21 Aug 2027")

@@ -27,7 +27,7 @@ from reports.services import request_report
 from reports.storage import read as read_report_file
 from tests.conftest import login
 from mail.services import content
-from workers.jobs.mail import write_message
+from mail.services.sending import write_message
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("app", "events", "registrations", "checkin", "reports", "feeds", "mail", "workers")

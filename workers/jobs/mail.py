@@ -3,7 +3,6 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from app.database import db, now_utc
 from app.outbox import OutboxMessage
@@ -12,48 +11,14 @@ from events.models import ProgrammeSession, Venue
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
 from registrations.services import waitlist_position
 from workers.dispatch import JobSpec, enqueue
-from mail.services import compose, content, ledger
+from mail.services import content
+from mail.services.sending import send
 from mail.models import SENT, SentMessage
 
 log = logging.getLogger(__name__)
 
-LOCALES = ("th", "en")
 # A second sign-up with the same address mails the link; not more often than this.
 LINK_MAIL_INTERVAL = timedelta(minutes=10)
-
-
-def locale_of(pass_):
-    return pass_.locale if pass_.locale in LOCALES else "th"
-
-
-def write_message(pass_, write, message_id):
-    """The EmailMessage of `write(locale)` (a content.Letter) for this visitor, in their language."""
-    locale = locale_of(pass_)
-    with force_locale(locale):
-        letter = write(locale)
-        context = {"subject": letter.subject, **letter.context}
-        html = compose.render(f"mail/{letter.template}.html", locale, **context)
-        text = compose.render(f"mail/{letter.template}.txt", locale, **context)
-    return compose.compose(
-        message_id=message_id,
-        to_name=pass_.name,
-        to_email=pass_.email,
-        subject=letter.subject,
-        text=text,
-        html=html,
-        inline=letter.inline,
-        attachments=letter.attachments,
-        headers=letter.headers,
-    )
-
-
-def send(key, kind, pass_, write):
-    """Write the letter in the visitor's language and send it once under `key`."""
-    if not pass_.email or pass_.anonymised_at is not None:
-        return False
-    return ledger.send_once(
-        key, kind, pass_.id, pass_.email, lambda message_id: write_message(pass_, write, message_id), compose.our_domain()
-    )
 
 
 # --- passes ---------------------------------------------------------------------

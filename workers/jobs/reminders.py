@@ -17,7 +17,7 @@ from app.queues import MAIL
 from events.models import ProgrammeSession
 from registrations.models import CONFIRMED, Booking
 from mail.services import content
-from workers.jobs.mail import send
+from mail.services.sending import send
 from mail.models import SENT, SentMessage
 
 log = logging.getLogger(__name__)

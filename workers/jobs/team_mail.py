@@ -6,6 +6,7 @@ replaced by a fresher one, expired, the member removed), and sends each link onc
 from flask_babel import force_locale
 
 from mail.services import compose, ledger
+from mail.services.sending import letter_message
 from teams import letters
 from teams.services import links
 
@@ -14,17 +15,11 @@ def write_message(link, message_id):
     user = link.user
     with force_locale(link.locale):
         letter = letters.write(link)
-        context = {"letter": letter, "name": user.name}
-        html = compose.render("teams/mail/link.html", link.locale, **context)
-        text = compose.render("teams/mail/link.txt", link.locale, **context)
-    return compose.compose(
-        message_id=message_id,
-        to_name=user.name,
-        to_email=user.email,
-        subject=letter.subject,
-        text=text,
-        html=html,
-    )
+        return letter_message(
+            locale=link.locale, template="teams/mail/link", subject=letter.subject,
+            context={"letter": letter, "name": user.name}, message_id=message_id,
+            to_name=user.name, to_email=user.email,
+        )
 
 
 def send_team_link(link_id):
