@@ -109,6 +109,9 @@ def create_app(test_config=None):
         BABEL_DEFAULT_LOCALE=i18n.DEFAULT_LOCALE,
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
+        # A limit means what it says at any instant: a fixed window lets twice the allowance
+        # through across a minute boundary (ten guesses at 12:00:59, ten more at 12:01:00).
+        RATELIMIT_STRATEGY="moving-window",
     )
     if test_config:
         app.config.update(test_config)
