@@ -108,7 +108,17 @@ class MaintenanceHooks:
             pipeline.expire(self.key, self.worker_ttl + 60)
             pipeline.execute()
 
+    def work(self, *args, **kwargs):
+        self._in_burst = bool(kwargs.get("burst", args[0] if args else False))
+        return super().work(*args, **kwargs)
+
     def revive_scheduler(self):
+        # A burst worker moves due scheduled jobs itself and starts no scheduler process.
+        # One started here outlives the burst, and a SIGTERM that reaches it before its
+        # own handlers are in place is caught by the worker's: the teardown's join then
+        # waits for ever (seen hanging the suite).
+        if getattr(self, "_in_burst", False):
+            return
         scheduler = self.scheduler
         if scheduler is None or (scheduler._process is not None and scheduler._process.is_alive()):
             return

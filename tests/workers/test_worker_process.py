@@ -131,3 +131,13 @@ def test_the_warm_up_imports_every_module_a_job_names(redis_url, database_url, t
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
     assert {"workers.jobs.mail", "workers.jobs.feeds", "app.relay", "workers.jobs.session_bookings"} <= set(job_modules())
+
+
+def test_a_burst_worker_starts_no_scheduler_process(app):
+    # RQ moves due scheduled jobs itself in a burst; the upkeep that revives a dead scheduler
+    # must not fork one there: it outlived the burst, and a SIGTERM that beat its signal
+    # handlers left the teardown waiting for ever (the suite hung so in CI).
+    worker = make_worker(app)
+    worker.work(burst=True, with_scheduler=True)
+    assert worker.scheduler is not None
+    assert worker.scheduler._process is None
