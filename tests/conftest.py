@@ -1,6 +1,7 @@
 """Fixtures over real parts: the database of DATABASE_URL (else SQLite), the Redis of
 REDIS_URL (else an embedded redis-server), a real SMTP server on loopback, a live
 threaded HTTP server and headless Chromium."""
+import asyncio
 import os
 import re
 import shutil
@@ -291,9 +292,12 @@ def smtp_server():
         def __init__(self):
             self.messages = []
             self.refuse = 0  # refuse this many DATA commands with 451, to test retries
+            self.delay = 0.0  # seconds before answering each DATA: a slow server, so a batch is still going
             self.lock = threading.Lock()
 
         async def handle_DATA(self, server, session, envelope):
+            if self.delay:
+                await asyncio.sleep(self.delay)
             with self.lock:
                 if self.refuse > 0:
                     self.refuse -= 1
@@ -305,6 +309,7 @@ def smtp_server():
             with self.lock:
                 self.messages.clear()
                 self.refuse = 0
+                self.delay = 0.0
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())

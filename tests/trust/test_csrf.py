@@ -10,7 +10,8 @@ from tests.conftest import login
 SAMPLE = {"slug": "learning-city-days", "session_id": 1, "venue_id": 1, "booth_id": 1, "checkpoint_id": 1,
           "booking_id": 1, "import_id": 1, "device_id": 1, "token": "x" * 43, "manage_token": "x" * 43,
           "poster_code": "x", "report_id": 1, "queue_name": "default", "job_id": "x", "key": "x",
-          "city_slug": "bangkok", "member_id": 1}
+          "city_slug": "bangkok", "member_id": 1,
+          "webhook_id": 1, "delivery_id": 1}
 
 
 def _row_counts():

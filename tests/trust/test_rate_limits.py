@@ -108,7 +108,7 @@ def test_sign_in_attempts_are_limited(app, client, limited):
     assert int(blocked.headers["Retry-After"]) > 0
     # The page says it in the visitor's language, not Flask-Limiter's "10 per 1 minute".
     page = blocked.get_data(as_text=True)
-    assert "กรุณารอสักครู่แล้วลองอีกครั้ง" in page
+    assert "ลองหลายครั้งเกินไปในเวลาสั้น ๆ โปรดรอสักครู่แล้วลองใหม่" in page  # the catalogue's Thai
     assert "per 1 minute" not in page
 
 
