@@ -10,12 +10,14 @@ is gone, and are safe to run twice. They retry with backoff and, when they give
 up, wait in RQ's failed registry (with their error) for /admin/jobs.
 """
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.database import db, now_utc
 from app.enqueue import enqueue_once
 from app.outbox import OutboxMessage
 from app.queues import DEFAULT, FEEDS, MAIL, REPORTS
+from webhooks.services.endpoints import wants as webhook_wants
 from webhooks.topics import FROM_OUTBOX
 
 log = logging.getLogger(__name__)
@@ -28,6 +30,9 @@ class JobSpec:
     message_id: bool = False  # also pass message_id (mail keyed by the message)
     since: bool = False  # also pass since (ISO time of the fan-out): lets feed builds coalesce
     timeout: int = 180
+    # Asked with the message before enqueueing, for a job only some festivals need: a job that
+    # would find nothing to do still costs a queue slot and a forked work-horse.
+    wanted: Callable | None = None
 
     @property
     def name(self):
@@ -96,7 +101,12 @@ TOPICS = {
 
 # Partners' webhooks: every outbox topic that webhooks.topics names also records its
 # deliveries (a cheap database job on `default`); sending happens in passes on `webhooks`.
-WEBHOOK_EVENT = JobSpec(f"{WEBHOOK_JOBS}.record_event", DEFAULT, (), message_id=True)
+def _partners_listen(message):
+    topic = FROM_OUTBOX.get(message.topic)
+    return topic is not None and webhook_wants(topic, **(message.payload or {}))
+
+
+WEBHOOK_EVENT = JobSpec(f"{WEBHOOK_JOBS}.record_event", DEFAULT, (), message_id=True, wanted=_partners_listen)
 for _topic in FROM_OUTBOX:
     TOPICS[_topic] = (*TOPICS.get(_topic, ()), WEBHOOK_EVENT)
 TOPICS["webhook.due"] = (JobSpec(f"{WEBHOOK_JOBS}.due", DEFAULT, ("endpoint_id",)),)
@@ -128,6 +138,8 @@ def handle_message(message_id):
     since = now_utc().isoformat()
     ids = []
     for spec in specs:
+        if spec.wanted is not None and not spec.wanted(message):
+            continue
         missing = [name for name in spec.fields if name not in message.payload]
         if missing:
             raise KeyError(f"outbox message {message.id} ({message.topic}) lacks {', '.join(missing)}")

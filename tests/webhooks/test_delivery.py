@@ -18,6 +18,7 @@ from tests.conftest import IN_CI, bearer
 from tests.webhooks.conftest import wait_until
 from webhooks.models import DELIVERED, PENDING, WebhookAttempt, WebhookDelivery
 from webhooks.services import delivery, events
+from workers import dispatch
 from workers.jobs import webhooks as webhook_jobs
 
 API = "/api/v1"
@@ -79,6 +80,25 @@ def test_a_sign_up_arrives_signed_and_the_guides_python_verifies_it(app, client,
     assert event["id"].startswith(f"evt_{message_id}_")
     [(_id, _e, _ev, _t, status, attempts, _f, _n)] = deliveries(app)
     assert (status, attempts) == (DELIVERED, 1)
+
+
+def test_a_message_is_recorded_for_partners_only_where_an_endpoint_listens(app, client, city, receiver, sign_up):
+    # Without a listening endpoint a sign-up costs no recording job (a forked work-horse each).
+    def fanned_out():
+        with app.app_context():
+            message_id = db.session.scalar(sa.select(sa.func.max(OutboxMessage.id)))
+            jobs = dispatch.handle_message(message_id)
+            db.session.remove()
+            return [job.rsplit("-", 1)[-1] for job in jobs]
+
+    sign_up()
+    assert fanned_out() == ["send_pass_confirmation"]
+    add(client, city.organiser, receiver.url("/other"), topics=("booking.confirmed",), festival=city.festival)
+    sign_up()
+    assert fanned_out() == ["send_pass_confirmation"]  # listening, but to another topic
+    add(client, city.organiser, receiver.url(), festival=city.festival)
+    sign_up()
+    assert fanned_out() == ["send_pass_confirmation", "record_event"]
 
 
 def test_a_refused_delivery_is_retried_with_the_same_id_the_first_retry_within_a_minute(
