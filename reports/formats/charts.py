@@ -4,7 +4,9 @@ from functools import lru_cache
 
 import matplotlib
 from matplotlib import font_manager
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 matplotlib.use("Agg")  # workers have no display; figures are drawn without pyplot
 
@@ -46,6 +48,25 @@ def _style(axes, grid_axis="x"):
     axes.set_axisbelow(True)
 
 
+def _whole_numbers(axis):
+    """A value axis counts people and visits: ticks on whole numbers only, written without decimals.
+
+    (Left to itself matplotlib puts 0.5 steps on an axis that ends at 1 to 3.)
+    """
+    axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+def value_tick_labels(figure, axis="x"):
+    """The labels a person reads on a figure's value axis ("x" for bars, "y" for columns), as drawn."""
+    FigureCanvasAgg(figure).draw()
+    axes = figure.axes[0]
+    labels = axes.get_xticklabels() if axis == "x" else axes.get_yticklabels()
+    low, high = axes.get_xlim() if axis == "x" else axes.get_ylim()
+    ticks = axes.get_xticks() if axis == "x" else axes.get_yticks()
+    return [label.get_text() for label, tick in zip(labels, ticks) if low <= tick <= high]
+
+
 def _png(figure):
     """PNG at print resolution: Agg shapes Thai correctly (marks stacked), and WeasyPrint embeds it fast.
 
@@ -78,6 +99,10 @@ def _legend(axes, n):
 
 def horizontal_bars(labels, series, *, width=WIDTH, value_label=True):
     """series: [(name, values, colour)], stacked left to right; labels top to bottom."""
+    return _png(horizontal_bars_figure(labels, series, width=width, value_label=value_label))
+
+
+def horizontal_bars_figure(labels, series, *, width=WIDTH, value_label=True):
     figure = _figure(width, 0.35 + 0.3 * max(len(labels), 1))
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]
@@ -91,14 +116,19 @@ def horizontal_bars(labels, series, *, width=WIDTH, value_label=True):
     axes.set_yticks(positions)
     axes.set_yticklabels(labels, fontdict=_families(), fontsize=8.5, color=INK)
     axes.set_xlim(0, max(left + [1]) * 1.15)
+    _whole_numbers(axes.xaxis)
     _style(axes)
     if len(series) > 1:
         _legend(axes, len(series))
-    return _png(figure)
+    return figure
 
 
 def hourly_columns(hours, days, *, width=WIDTH, height=2.3, ylabel=""):
     """days: [(label, values by hour)] drawn side by side for each hour."""
+    return _png(hourly_columns_figure(hours, days, width=width, height=height, ylabel=ylabel))
+
+
+def hourly_columns_figure(hours, days, *, width=WIDTH, height=2.3, ylabel=""):
     figure = _figure(width, height)
     axes = figure.add_subplot()
     n = max(len(days), 1)
@@ -111,13 +141,17 @@ def hourly_columns(hours, days, *, width=WIDTH, height=2.3, ylabel=""):
     if ylabel:
         axes.set_ylabel(ylabel, fontdict=_families(), fontsize=8, color=MUTED)
     _style(axes, grid_axis="y")
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    _whole_numbers(axes.yaxis)
     _legend(axes, len(days))
-    return _png(figure)
+    return figure
 
 
 def fill_bars(labels, attended, capacity, names, *, width=WIDTH):
     """Attendance drawn over a pale bar of capacity (sessions without a capacity show attendance alone)."""
+    return _png(fill_bars_figure(labels, attended, capacity, names, width=width))
+
+
+def fill_bars_figure(labels, attended, capacity, names, *, width=WIDTH):
     figure = _figure(width, 0.35 + 0.3 * max(len(labels), 1))
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]
@@ -129,6 +163,7 @@ def fill_bars(labels, attended, capacity, names, *, width=WIDTH):
     axes.set_yticks(positions)
     axes.set_yticklabels(labels, fontdict=_families(), fontsize=8.5, color=INK)
     axes.set_xlim(0, max([1] + attended + [c or 0 for c in capacity]) * 1.2)
+    _whole_numbers(axes.xaxis)
     _style(axes)
     _legend(axes, 2)
-    return _png(figure)
+    return figure

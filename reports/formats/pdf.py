@@ -25,6 +25,7 @@ class Shown:
         self.key = table.key
         self.columns = [table.columns[table.index(k)] for k in keys]
         self.headers = [str(c.title) for c in self.columns]
+        self.header_words = [header_words(h, locale) for h in self.headers]
         self.classes = [_css_class(table, c) for c in self.columns]
         rows = table.rows if limit is None else table.rows[:limit]
         self.rows = [
@@ -32,6 +33,41 @@ class Shown:
             for n, row in enumerate(rows)
         ]
         self.more = len(table.rows) - len(rows)
+
+
+# Thai writes a phrase without spaces, and Pango would break a narrow header between any two dictionary words,
+# inside a compound ("ผู้เข้า/ร่วม", "ความ/จุ"). A header may break only at its spaces and, in Thai, before
+# these joining words, where a reader pauses: "อัตราการเข้าร่วม/เทียบความจุ", "ไม่ได้จอง/แต่เข้าร่วม".
+THAI_BREAK_BEFORE = ("เทียบ", "เมื่อ", "แต่", "ที่")
+# ...but not where the joining word ends a word of its own: "พื้นที่", "สถานที่", "เจ้าหน้าที่".
+THAI_WORDS_ENDING_IN_THEM = ("พื้น", "สถาน", "หน้า")
+LEADING_VOWELS = "เแโใไ"  # written before the consonant they follow: "เที่ยว" holds no "ที่"
+
+
+def header_words(text, locale):
+    """The header as [(word, gap)]: each word is drawn unbroken; a line may end only at a gap that is a space,
+    or (Thai) a zero-width space before a joining word."""
+    words = []
+    for chunk in text.split(" "):
+        parts = [chunk]
+        if locale == "th":
+            parts = _thai_phrases(chunk)
+        words.extend((part, "\u200b") for part in parts[:-1])
+        words.append((parts[-1], " "))
+    words[-1] = (words[-1][0], "")
+    return words
+
+
+def _thai_phrases(chunk):
+    parts, start = [], 0
+    for i in range(2, len(chunk)):
+        joining = next((w for w in THAI_BREAK_BEFORE if chunk.startswith(w, i)), None)
+        if (joining and i - start >= 2 and len(chunk) - i > len(joining)  # "วันที่" ends in one, it is no phrase
+                and chunk[i - 1] not in LEADING_VOWELS and not chunk[:i].endswith(THAI_WORDS_ENDING_IN_THEM)):
+            parts.append(chunk[start:i])
+            start = i
+    parts.append(chunk[start:])
+    return parts
 
 
 def _css_class(table, column):

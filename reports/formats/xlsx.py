@@ -128,6 +128,20 @@ def _series(name, sheet, col, first, last, categories, colour):
     }
 
 
+def _value_axis(largest):
+    """A value axis of people or visits: whole numbers, one by one while the counts are small (Excel would
+    otherwise step by 0.5 up to 2 or 3 and print 0.5 visits)."""
+    axis = {"num_format": "#,##0", "min": 0}
+    if largest <= 10:
+        axis["major_unit"] = 1
+    return axis
+
+
+def _largest(table, columns, first=0, last=None):
+    rows = table.rows[first:last]
+    return max([0] + [sum(row[c] or 0 for c in columns) for row in rows])
+
+
 def _charts(book, sheet, name, table, first_row, locale):
     """Native charts beside the tables where a picture says it faster."""
     n = len(table.rows)
@@ -139,6 +153,7 @@ def _charts(book, sheet, name, table, first_row, locale):
         chart = _chart(book, "bar", _("People signed up by age group"), "stacked")
         chart.add_series(_series(table.columns[1].title, name, 1, first, last, 0, ACCENT))
         chart.add_series(_series(table.columns[2].title, name, 2, first, last, 0, TEAL))
+        chart.set_x_axis(_value_axis(_largest(table, (1, 2))))
     elif table.key == "arrivals_by_hour":
         chart = _chart(book, "column", _("People arriving at the gates, by hour"))
         days = []
@@ -151,6 +166,7 @@ def _charts(book, sheet, name, table, first_row, locale):
             series["categories"] = [name, days[0][1], 1, days[0][2], 1]
             chart.add_series(series)
         chart.set_x_axis({"name": str(table.columns[1].title)})
+        chart.set_y_axis(_value_axis(_largest(table, (3,))))
     elif table.key == "sessions":
         last = min(last, first + 24)
         chart = _chart(book, "bar", _("Attendance and capacity by session"))
@@ -160,17 +176,21 @@ def _charts(book, sheet, name, table, first_row, locale):
         chart.add_series(_series(table.columns[table.index("capacity")].title, name, table.index("capacity"),
                                  first, last, title_col, "#C9CED8"))
         chart.set_y_axis({"reverse": True})
+        chart.set_x_axis(_value_axis(max(_largest(table, (table.index("attended"),), 0, 25),
+                                         _largest(table, (table.index("capacity"),), 0, 25))))
         chart.set_size({"width": 720, "height": 60 + 28 * (last - first + 1)})
     elif table.key == "sessions_by_theme":
         chart = _chart(book, "bar", _("Attendance by theme"))
         chart.add_series(_series(table.columns[5].title, name, 5, first, last, 0, TEAL))
         chart.set_y_axis({"reverse": True})
+        chart.set_x_axis(_value_axis(_largest(table, (5,))))
     elif table.key == "booths":
         last = min(last, first + 9)
         chart = _chart(book, "bar", _("The busiest booths"))
         chart.add_series(_series(table.columns[5].title, name, 5, first, last, 1, GOLD))
         chart.add_series(_series(table.columns[6].title, name, 6, first, last, 1, PLUM))
         chart.set_y_axis({"reverse": True})
+        chart.set_x_axis(_value_axis(max(_largest(table, (5,), 0, 10), _largest(table, (6,), 0, 10))))
     else:
         return
     sheet.insert_chart(*anchor, chart, {"x_offset": 10, "y_offset": 4})
