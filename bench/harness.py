@@ -119,6 +119,9 @@ class Stack:
         self.instance_dir = Path(tempfile.mkdtemp(prefix="thetsakan-bench-"))
         self.process = None
         self._app = None
+        # Set by a module that needs gunicorn started with more settings (bench.peak_day:
+        # TRUSTED_PROXIES); applied by the next start().
+        self.extra_env = {}
 
     def env(self):
         env = dict(os.environ)
@@ -130,18 +133,31 @@ class Stack:
             BENCH_FLOOR="1",
             PUBLIC_URL=self.base_url,
         )
+        env.update(self.extra_env)
         return env
 
     # --- lifecycle --------------------------------------------------------
 
     def __enter__(self):
+        self.fresh()
+        self.start()
+        return self
+
+    def fresh(self):
+        """A new migrated database and a flushed Redis db (gunicorn stopped first if it runs)."""
+        self.stop()
         recreate_database(self.database_url)
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=self.env(), check=True, capture_output=True)
         with self.app().app_context():
+            db.session.remove()
+            db.engine.dispose()  # connections to the dropped database are gone
             connection().flushdb()
+
+    def restart(self):
+        """gunicorn again, with the current extra_env."""
+        self.stop()
         self.start()
-        return self
 
     def __exit__(self, *exc):
         self.stop()
@@ -329,6 +345,20 @@ def report(results, floor=None, title=None):
         )
         rows.append({**asdict(result), "ratio_to_floor": round(ratio, 4) if ratio else None})
     return rows
+
+
+def cpu_times():
+    """The machine's CPU time so far, from /proc/stat: (idle incl. iowait, total), in clock ticks."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already in user and nice)
+    return fields[3] + fields[4], sum(fields[:8])
+
+
+def idle_share(before, after):
+    """The share of the machine's CPU time left idle between two cpu_times() readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
 
 
 @contextmanager
