@@ -361,6 +361,26 @@ def idle_share(before, after):
     return (after[0] - before[0]) / total if total else 0.0
 
 
+def process_cpu(pid):
+    """CPU seconds (user + system) of a process and of its children it has reaped, from /proc; None once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # after the command's ")": state is field 3 of proc(5), so utime (14) .. cstime (17) are 11..14 here
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid):
+    """The live children of a process (gunicorn's workers, an RQ worker's work-horse)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:
+        return []
+
+
 @contextmanager
 def stack():
     with Stack() as running:

@@ -66,7 +66,7 @@ from app.redis_conn import connection
 from bench import booking_rush, gate_rush
 from bench.conditional import etag_of
 from bench.feeds import _seed as seed_feeds_festival
-from bench.harness import ROOT, Stack, cpu_times, idle_share
+from bench.harness import ROOT, Stack, child_pids, cpu_times, idle_share, process_cpu
 from bench.mail_throughput import start_sink
 from bench.programme import BIG_SLUG
 from events import services as events
@@ -385,12 +385,57 @@ def last_sent():
     return row[0], row[1]
 
 
+class CpuUse:
+    """CPU seconds the stack's own processes spent during the load, by part: the machine is shared,
+    so its idle share alone does not say what the peak costs.
+
+    web: gunicorn's master and workers. workers: the two RQ workers with the work-horses they have
+    reaped. postgres: the backends serving the bench database, sampled every few seconds (a
+    work-horse's short-lived connection is missed: an undercount)."""
+
+    def __init__(self, stack, workers):
+        self.stack, self.workers = stack, workers
+        self.first, self.last, self.part = {}, {}, {}
+        self.lock, self.started, self.closed = threading.Lock(), False, False
+
+    def observe(self):
+        """Read every process now (in an app context: the backends come from pg_stat_activity)."""
+        backends = db.session.scalars(sa.text(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")).all()
+        db.session.rollback()
+        web = [self.stack.process.pid, *child_pids(self.stack.process.pid)]
+        parts = {**{pid: "web" for pid in web}, **{w.pid: "workers" for w in self.workers},
+                 **{pid: "postgres" for pid in backends}}
+        with self.lock:
+            if self.closed:
+                return
+            for pid, part in parts.items():
+                value = process_cpu(pid)
+                if value is None:
+                    continue
+                # A process first seen after the start began during the load: all its CPU counts.
+                self.first.setdefault(pid, value if not self.started else 0.0)
+                self.last[pid], self.part[pid] = value, part
+            self.started = True
+
+    def close(self):
+        self.observe()
+        with self.lock:
+            self.closed = True
+
+    def seconds(self):
+        totals = Counter()
+        for pid, value in self.last.items():
+            totals[self.part[pid]] += value - self.first[pid]
+        return dict(totals)
+
+
 class Sampler(threading.Thread):
     """Every SAMPLE seconds: the mail backlog and the machine's CPU, in its own thread beside the driver."""
 
-    def __init__(self, stack):
+    def __init__(self, stack, cpu):
         super().__init__(daemon=True)
-        self.stack, self.samples, self.began = stack, [], time.monotonic()
+        self.stack, self.cpu, self.samples, self.began = stack, cpu, [], time.monotonic()
         self.stop_event = threading.Event()
 
     def run(self):
@@ -398,6 +443,7 @@ class Sampler(threading.Thread):
             previous = cpu_times()
             while True:
                 now = cpu_times()
+                self.cpu.observe()
                 sample = backlog_now()
                 sample.update(t=round(time.monotonic() - self.began, 1), idle=round(idle_share(previous, now), 3))
                 self.samples.append(sample)
@@ -447,12 +493,15 @@ def run(stack, fresh=True):
             deadline = time.monotonic() + 60
             while not _workers_ready(2) and time.monotonic() < deadline:
                 time.sleep(0.5)
-        sampler = Sampler(stack)
+        cpu = CpuUse(stack, workers)
+        stack.seed(cpu.observe)
+        sampler = Sampler(stack, cpu)
         cpu_before, wall_start = cpu_times(), datetime.now().astimezone()
         driver_before = time.process_time()
         sampler.start()
         start = drive(stack.base_url, outcomes)
         cpu_after = cpu_times()
+        stack.seed(cpu.close)
         # The driver's own share of the machine (this process: the load generator and the sampler).
         driver_cores = (time.process_time() - driver_before) / (SECONDS + GRACE)
         load_ended = time.monotonic()
@@ -477,7 +526,13 @@ def run(stack, fresh=True):
     after = [x for x in sampler.samples if x["t"] >= SECONDS + 1]
     drain_rate = ((after[-1]["confirmations_sent"] - after[0]["confirmations_sent"]) / (after[-1]["t"] - after[0]["t"])
                   if len(after) > 1 else None)
-    result = {"drain_rate": drain_rate, "driver_cores": round(driver_cores, 2), "rows": rows, "idle_cpu": round(idle, 3), "samples": sampler.samples, "signed_up": signed_up,
+    window = SECONDS + GRACE
+    cores = {part: round(seconds / window, 2) for part, seconds in cpu.seconds().items()}
+    answered = sum(sum(1 for a in outcome.answers if a is not None) for outcome in outcomes)
+    result = {"drain_rate": drain_rate, "driver_cores": round(driver_cores, 2), "cores": cores,
+              "answered": answered,
+              "stack_ms_per_answer": round((cores.get("web", 0) + cores.get("postgres", 0)) * window / answered * 1000, 1)
+              if answered else None, "rows": rows, "idle_cpu": round(idle, 3), "samples": sampler.samples, "signed_up": signed_up,
               "last_confirmation_s": _since(last_confirmation, wall_start), "last_mail_s": _since(last_mail, wall_start),
               "booked": booked,
               "drained": bool(sampler.samples) and drained(sampler.samples[-1], signed_up, booked), **verdict}
@@ -513,6 +568,11 @@ def print_report(result):
     print(f"   idle CPU during the load: {result['idle_cpu'] * 100:.0f}% of 2 cores; "
           f"the driver used {result['driver_cores']:.2f} of a core, its own lateness to send p99 "
           f"{max((r['driver_lag_p99_ms'] or 0) for r in result['rows']):.0f} ms")
+    cores = result["cores"]
+    print(f"   CPU of the stack's own processes over the load and its grace ({SECONDS + GRACE:.0f} s), in cores: "
+          f"web {cores.get('web', 0):.2f}, PostgreSQL {cores.get('postgres', 0):.2f}, RQ workers "
+          f"{cores.get('workers', 0):.2f}, driver {result['driver_cores']:.2f}; web + PostgreSQL per answered request "
+          f"{result['stack_ms_per_answer']} ms ({result['answered']} answered)")
     print(f"\n   mail backlog (t from the load's start; the load lasts {SECONDS:.0f} s; the outbox counts the scans'"
           f" messages the sweep marks; each message's dispatch job waits on the default queue):")
     print(f"   {'t s':>6} {'outbox':>7} {'mail q':>7} {'feeds q':>8} {'dispatch q':>10} {'confirm. sent':>13} "
