@@ -56,7 +56,7 @@ from random import Random
 
 import httpx
 import sqlalchemy as sa
-from rq import Queue
+from rq import Queue, Worker
 
 from app import relay
 from app.database import db, now_utc
@@ -304,8 +304,7 @@ def drive(base_url, outcomes):
 def summary(outcome, start):
     """Asked and served per second, percentiles from the scheduled time (unanswered: slowest), errors."""
     answered = [a for a in outcome.answers if a is not None]
-    served = sum(1 for at, done, status, _ in answered if status in range(200, 300) or status == 304
-                 if done <= start + SECONDS)
+    served = sum(1 for _at, done, status, _ in answered if _ok(status) and done <= start + SECONDS)
     latencies = sorted(done - at for at, done, _status, _ in answered)
     unanswered = len(outcome.requests) - len(answered)
     everyone = latencies + [float("inf")] * unanswered
@@ -316,7 +315,7 @@ def summary(outcome, start):
         value = everyone[min(len(everyone) - 1, int(len(everyone) * p / 100))]
         return None if value == float("inf") else round(value * 1000, 1)
 
-    errors = Counter(str(status) for _, _, status, _ in answered if not (200 <= _as_int(status) < 300 or status == 304))
+    errors = Counter(str(status) for _, _, status, _ in answered if not _ok(status))
     if unanswered:
         errors["unanswered"] = unanswered
     lag = sorted(outcome.schedule_lag)
@@ -334,8 +333,9 @@ def _p95(values):
     return round(values[int(len(values) * 0.95)] * 1000, 1) if values else None
 
 
-def _as_int(status):
-    return status if isinstance(status, int) else -1
+def _ok(status):
+    """A 2xx, or the 304 a revalidating calendar app asks for (an exception's name is not)."""
+    return isinstance(status, int) and (200 <= status < 300 or status == 304)
 
 
 # --- the workers and their backlog ------------------------------------------------------------
@@ -361,7 +361,6 @@ def stop_workers(workers):
 
 
 def _workers_ready(count):
-    from rq import Worker
     return len(Worker.all(connection=connection())) >= count
 
 
