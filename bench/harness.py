@@ -119,6 +119,9 @@ class Stack:
         self.instance_dir = Path(tempfile.mkdtemp(prefix="thetsakan-bench-"))
         self.process = None
         self._app = None
+        # Set by a module that needs gunicorn started with more settings (bench.peak_day:
+        # TRUSTED_PROXIES); applied by the next start().
+        self.extra_env = {}
 
     def env(self):
         env = dict(os.environ)
@@ -130,18 +133,31 @@ class Stack:
             BENCH_FLOOR="1",
             PUBLIC_URL=self.base_url,
         )
+        env.update(self.extra_env)
         return env
 
     # --- lifecycle --------------------------------------------------------
 
     def __enter__(self):
+        self.fresh()
+        self.start()
+        return self
+
+    def fresh(self):
+        """A new migrated database and a flushed Redis db (gunicorn stopped first if it runs)."""
+        self.stop()
         recreate_database(self.database_url)
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=self.env(), check=True, capture_output=True)
         with self.app().app_context():
+            db.session.remove()
+            db.engine.dispose()  # connections to the dropped database are gone
             connection().flushdb()
+
+    def restart(self):
+        """gunicorn again, with the current extra_env."""
+        self.stop()
         self.start()
-        return self
 
     def __exit__(self, *exc):
         self.stop()
@@ -329,6 +345,40 @@ def report(results, floor=None, title=None):
         )
         rows.append({**asdict(result), "ratio_to_floor": round(ratio, 4) if ratio else None})
     return rows
+
+
+def cpu_times():
+    """The machine's CPU time so far, from /proc/stat: (idle incl. iowait, total), in clock ticks."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is already in user and nice)
+    return fields[3] + fields[4], sum(fields[:8])
+
+
+def idle_share(before, after):
+    """The share of the machine's CPU time left idle between two cpu_times() readings."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total else 0.0
+
+
+def process_cpu(pid):
+    """CPU seconds (user + system) of a process and of its children it has reaped, from /proc; None once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # after the command's ")": state is field 3 of proc(5), so utime (14) .. cstime (17) are 11..14 here
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def child_pids(pid):
+    """The live children of a process (gunicorn's workers, an RQ worker's work-horse)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            return [int(child) for child in children.read().split()]
+    except OSError:
+        return []
 
 
 @contextmanager
