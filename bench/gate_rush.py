@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
 from random import Random
 
 import sqlalchemy as sa
@@ -80,8 +80,11 @@ def seed(passes):
     city = City(slug="bench-gate-city", name_th="เมืองทดสอบ", name_en="Bench city")
     db.session.add(city)
     db.session.flush()
+    # On today's dates: a scan outside the festival's days is a rehearsal, which stores no admission,
+    # and the bench would measure (and check "admitted once" on) a cheaper path than a gate's.
+    today = date.today()
     festival = Festival(slug="bench-gate-rush", city_id=city.id, name_th="เทศกาลทดสอบประตู", name_en="Gate rush",
-                        starts_on=date(2027, 8, 22), ends_on=date(2027, 8, 23), status="published")
+                        starts_on=today - timedelta(days=1), ends_on=today + timedelta(days=1), status="published")
     db.session.add(festival)
     db.session.flush()
     gate = create_checkpoint(festival, name="Main gate", kind="gate")
