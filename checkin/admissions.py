@@ -48,6 +48,46 @@ class StoredScan:
     rehearsal: bool
 
 
+# Every column a scan gives (insert_scan's keyword arguments).
+SCAN_COLUMNS = ("checkpoint_id", "festival_id", "pass_id", "result", "detail", "direction", "walk_in", "rehearsal",
+                "source", "party_size", "device_id", "local_id", "staff_user_id", "scanned_at", "received_at")
+
+
+def _lock_statement(insert):
+    statement = insert(ADMISSIONS)
+    return statement.on_conflict_do_update(
+        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": statement.excluded.checkpoint_id}
+    ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE))
+
+
+def _bind(table, name, prefix):
+    return sa.bindparam(prefix + name, type_=table.c[name].type)
+
+
+def _admit_statement(first):
+    """PostgreSQL: the scan's INSERT in a WITH, and the admission's UPDATE, in one statement."""
+    new_scan = (sa.insert(SCANS).values({name: _bind(SCANS, name, "scan_") for name in SCAN_COLUMNS})
+                .returning(SCANS.c.id).cte("new_scan"))
+    new_scan_id = sa.select(new_scan.c.id).scalar_subquery()
+    changes = {name: _bind(ADMISSIONS, name, "admission_") for name in STATE if name != "first_scan_id"}
+    if first:
+        changes["first_scan_id"] = new_scan_id
+    return (sa.update(ADMISSIONS).where(ADMISSIONS.c.id == sa.bindparam("admission_id"))
+            .values(changes).returning(new_scan_id))
+
+
+# Built once: a statement made per scan costs more CPU to construct and to key for the
+# compiled cache than its round trip.
+_LOCK = {"postgresql": _lock_statement(pg_insert), "sqlite": _lock_statement(sqlite_insert)}
+_ADMIT = {True: _admit_statement(True), False: _admit_statement(False)}
+_INSERT_SCAN = sa.insert(SCANS).returning(SCANS.c.id)
+_UPDATE_ADMISSION = sa.update(ADMISSIONS).where(ADMISSIONS.c.id == sa.bindparam("admission_id"))
+
+
+def _dialect():
+    return db.session.get_bind().dialect.name
+
+
 def lock(checkpoint_id, pass_id, festival_id):
     """The (checkpoint, pass) admission, made if missing, locked until the transaction ends: one statement.
 
@@ -56,30 +96,46 @@ def lock(checkpoint_id, pass_id, festival_id):
     key to commit; SQLite: the database's write lock). Either way the second of two
     simultaneous scans sees the first one's admission.
     """
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ADMISSIONS).values(
-        checkpoint_id=checkpoint_id, pass_id=pass_id, festival_id=festival_id,
-        walk_in=False, party_size=0, inside=False, created_at=now_utc(),
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": statement.excluded.checkpoint_id}
-    ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE))
-    return AdmissionState(**db.session.execute(statement).one()._asdict())
+    row = db.session.execute(_LOCK[_dialect()], {
+        "checkpoint_id": checkpoint_id, "pass_id": pass_id, "festival_id": festival_id,
+        "walk_in": False, "party_size": 0, "inside": False, "created_at": now_utc(),
+    }).one()
+    return AdmissionState(**row._asdict())
 
 
 def save(admission):
     """Write what the scan changed (nothing for a rehearsal's admission, or when nothing changed)."""
     if admission.id is None or not admission.changed:
         return
-    db.session.execute(
-        sa.update(ADMISSIONS).where(ADMISSIONS.c.id == admission.id)
-        .values({name: getattr(admission, name) for name in STATE})
-    )
+    db.session.execute(_UPDATE_ADMISSION.values({name: getattr(admission, name) for name in STATE}),
+                       {"admission_id": admission.id})
     admission.changed = False
 
 
-def insert_scan(**values):
-    """Store a scan (every column given) and return what its answer shows."""
-    scan_id = db.session.execute(sa.insert(SCANS).values(**values).returning(SCANS.c.id)).scalar_one()
+def insert_scan(admission=None, *, first=False, **values):
+    """Store a scan (every column of SCAN_COLUMNS given) and what it changed of its locked
+    `admission`, whose `first_scan_id` becomes this scan's id when `first`; returns what the
+    answer shows.
+
+    On PostgreSQL the two writes are one statement (the scan's INSERT in a WITH before the
+    admission's UPDATE): an admitted scan is the commonest write of a festival's day, and each
+    statement is a round trip. SQLite has no INSERT inside WITH: there they are two.
+    """
+    pending = admission is not None and admission.id is not None and (admission.changed or first)
+    if pending and _dialect() == "postgresql":
+        parameters = {"scan_" + name: values[name] for name in SCAN_COLUMNS}
+        parameters.update({"admission_" + name: getattr(admission, name) for name in STATE if name != "first_scan_id"})
+        parameters["admission_id"] = admission.id
+        scan_id = db.session.execute(_ADMIT[first], parameters).scalar_one()
+        admission.changed = False
+        if first:
+            admission.first_scan_id = scan_id
+    else:
+        scan_id = db.session.execute(_INSERT_SCAN, values).scalar_one()
+        if pending:
+            if first:
+                admission.first_scan_id = scan_id
+                admission.changed = True
+            save(admission)
     return StoredScan(scan_id, values["checkpoint_id"], values["scanned_at"], values["direction"],
                       values["party_size"], values["rehearsal"])

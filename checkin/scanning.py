@@ -40,7 +40,7 @@ class Outcome:
     """What a scan answered; `scan` is the stored row (a Scan, or the StoredScan just written)."""
 
     result: str
-    scan: Scan | admissions.StoredScan
+    scan: "Scan | admissions.StoredScan"
     pass_: Pass | None = None
     first_scanned_at: datetime | None = None
     walk_in: bool = False
@@ -219,7 +219,13 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
         admission = admissions.AdmissionState() if rehearsal else admissions.lock(
             checkpoint.id, pass_.id, checkpoint.festival_id)
         verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal)
+    party_size = verdict.party_size or (pass_.party_size if pass_ is not None else 0)
+    first = False
+    if admission is not None and not rehearsal and verdict.result == ADMITTED and direction == IN:
+        first = _record_admission(admission, scanned_at, verdict.walk_in, party_size)
     scan = admissions.insert_scan(
+        None if rehearsal else admission,
+        first=first,
         checkpoint_id=checkpoint.id,
         festival_id=checkpoint.festival_id,
         pass_id=pass_.id if pass_ is not None else None,
@@ -229,17 +235,13 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
         walk_in=verdict.walk_in,
         rehearsal=rehearsal,
         source=source,
-        party_size=verdict.party_size or (pass_.party_size if pass_ is not None else 0),
+        party_size=party_size,
         device_id=device_id or "",
         local_id=local_id,
         staff_user_id=user.id if user is not None else None,
         scanned_at=scanned_at,
         received_at=received_at,
     )
-    if admission is not None and not rehearsal:
-        if verdict.result == ADMITTED and direction == IN:
-            _record_admission(admission, scan, verdict.walk_in)
-        admissions.save(admission)
     # No job reads scan.recorded (reports read the scans table): a gate scan writes no outbox row
     # for it unless a reader declares itself with app.outbox.read_by. scan.admitted is read only by
     # partners' webhooks, so it is written only where an endpoint of this festival listens.
@@ -304,14 +306,16 @@ def _session_door(checkpoint, pass_, rehearsal):
     return _Verdict(refusal, "", party_size=pass_.party_size)
 
 
-def _record_admission(admission, scan, walk_in):
-    if admission.first_scanned_at is None or scan.scanned_at < admission.first_scanned_at:
-        admission.first_scan_id = scan.id
-        admission.first_scanned_at = scan.scanned_at
+def _record_admission(admission, scanned_at, walk_in, party_size):
+    """Enter this scan's admission; True when it becomes the first (the scan's id is its first_scan_id)."""
+    first = admission.first_scanned_at is None or scanned_at < admission.first_scanned_at
+    if first:
+        admission.first_scanned_at = scanned_at
         admission.walk_in = walk_in
-        admission.party_size = scan.party_size
+        admission.party_size = party_size
         admission.changed = True
-    _move(admission, inside=True, at=scan.scanned_at)
+    _move(admission, inside=True, at=scanned_at)
+    return first
 
 
 def _move(admission, *, inside, at):

@@ -254,6 +254,11 @@ def test_simultaneous_scans_of_one_pass_admit_it_once(app, world, make_pass):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Admission)) == 1
         results = db.session.scalars(sa.select(Scan.result).where(Scan.pass_id == made.id)).all()
+        # The admission names the one admitted scan (written in the same statement as it on PostgreSQL).
+        admission = db.session.scalars(sa.select(Admission)).one()
+        admitted = db.session.scalars(sa.select(Scan).where(Scan.pass_id == made.id, Scan.result == "admitted")).one()
+        assert (admission.first_scan_id, admission.first_scanned_at, admission.party_size, admission.inside) == (
+            admitted.id, admitted.scanned_at, 2, True)
     assert sorted(results) == ["admitted"] + ["already_admitted"] * 5
 
 
