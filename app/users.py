@@ -104,12 +104,11 @@ def issue_token(user, label="cli"):
 def user_for_token(raw):
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked.is_(False))
+    # One statement: every API call (each gate scan) pays for this lookup.
+    return db.session.scalar(
+        sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked.is_(False), User.active.is_(True))
     )
-    if token is None or not token.user.active:
-        return None
-    return token.user
 
 
 def user_for_session(user_id):

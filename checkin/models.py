@@ -1,7 +1,7 @@
 """Checkpoints (gates, session doors, booths), paired scanner devices, every scan, and the
 state of one pass at one checkpoint (Admission). Models never commit."""
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from app.access import city_resolver
 from app.audit import audited
@@ -143,5 +143,25 @@ class Admission(db.Model):
 
 
 # What city a checkpoint or a scanner named in a URL belongs to: app/access.py refuses other cities' staff.
-city_resolver("checkpoint_id")(festival_city_of(Checkpoint))
+@city_resolver("checkpoint_id")
+def _checkpoint_city(checkpoint_id):
+    """The city, selected with the checkpoint and its festival: the access check runs this before every
+    scan, and the checkpoint it loads stays in the request's session (below), so that
+    checkin.checkpoints.checkpoint_for finds it there instead of reading it a second time. A session
+    lasts one request, so new opening hours are still seen by the next scan."""
+    return (
+        sa.select(Festival.city_id, Checkpoint)
+        .join(Festival, Festival.id == Checkpoint.festival_id)
+        .where(Checkpoint.id == checkpoint_id)
+        .options(contains_eager(Checkpoint.festival))
+    )
+
+
+@sa.event.listens_for(Checkpoint, "load")
+def _keep_for_the_session(checkpoint, context):
+    # The identity map holds rows weakly, and the access check keeps only the city: hold the
+    # checkpoint (and through it its festival) until the request's session ends.
+    context.session.info.setdefault("checkin.checkpoints", []).append(checkpoint)
+
+
 city_resolver("device_id")(festival_city_of(ScannerDevice))

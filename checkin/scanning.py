@@ -19,13 +19,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app import metrics
 from app.database import db, now_utc
 from app.errors import Invalid, N_
 from app.outbox import emit, wanted
+from checkin import admissions
 from checkin.models import (
     ADMITTED, ALREADY_ADMITTED, BOOTH, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
     SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Scan,
@@ -38,10 +37,10 @@ from registrations.services import seats
 
 @dataclass
 class Outcome:
-    """What a scan answered; `scan` is the stored row."""
+    """What a scan answered; `scan` is the stored row (a Scan, or the StoredScan just written)."""
 
     result: str
-    scan: Scan
+    scan: "Scan | admissions.StoredScan"
     pass_: Pass | None = None
     first_scanned_at: datetime | None = None
     walk_in: bool = False
@@ -215,9 +214,18 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
     if refusal is None and not checkpoint.is_open_at(scanned_at):
         verdict = _Verdict(NOT_OPEN, "hours")
     if verdict.result is None:
-        admission = _rehearsal_admission(checkpoint, pass_) if rehearsal else _lock_admission(checkpoint, pass_)
+        # A rehearsal is judged as if the pass had not been seen here: an admission never stored,
+        # so that neither it nor the real scans that follow see each other.
+        admission = admissions.AdmissionState() if rehearsal else admissions.lock(
+            checkpoint.id, pass_.id, checkpoint.festival_id)
         verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal)
-    scan = Scan(
+    party_size = verdict.party_size or (pass_.party_size if pass_ is not None else 0)
+    first = False
+    if admission is not None and not rehearsal and verdict.result == ADMITTED and direction == IN:
+        first = _record_admission(admission, scanned_at, verdict.walk_in, party_size)
+    scan = admissions.insert_scan(
+        None if rehearsal else admission,
+        first=first,
         checkpoint_id=checkpoint.id,
         festival_id=checkpoint.festival_id,
         pass_id=pass_.id if pass_ is not None else None,
@@ -227,50 +235,24 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
         walk_in=verdict.walk_in,
         rehearsal=rehearsal,
         source=source,
-        party_size=verdict.party_size or (pass_.party_size if pass_ is not None else 0),
+        party_size=party_size,
         device_id=device_id or "",
         local_id=local_id,
         staff_user_id=user.id if user is not None else None,
         scanned_at=scanned_at,
         received_at=received_at,
     )
-    db.session.add(scan)
-    db.session.flush()
-    if admission is not None and not rehearsal and verdict.result == ADMITTED and direction == IN:
-        _record_admission(admission, scan)
-    emit("scan.recorded", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id,
-         result=scan.result, rehearsal=rehearsal)
-    if scan.result == ADMITTED and direction == IN and not rehearsal and wanted("scan.admitted", festival_id=checkpoint.festival_id):
+    # No job reads scan.recorded (reports read the scans table): a gate scan writes no outbox row
+    # for it unless a reader declares itself with app.outbox.read_by. scan.admitted is read only by
+    # partners' webhooks, so it is written only where an endpoint of this festival listens.
+    if wanted("scan.recorded", festival_id=checkpoint.festival_id):
+        emit("scan.recorded", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id,
+             result=verdict.result, rehearsal=rehearsal)
+    if verdict.result == ADMITTED and direction == IN and not rehearsal and wanted(
+            "scan.admitted", festival_id=checkpoint.festival_id):
         emit("scan.admitted", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id)
-    metrics.count_on_commit(SCANS, scan.result)
+    metrics.count_on_commit(SCANS, verdict.result)
     return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
-
-
-def _lock_admission(checkpoint, pass_):
-    """The (checkpoint, pass) row, made if missing, locked until the transaction ends: one statement.
-
-    INSERT .. ON CONFLICT DO UPDATE .. RETURNING either inserts the row or locks the
-    existing one (PostgreSQL: a row lock, waiting for a concurrent insert of the same
-    key to commit; SQLite: the database's write lock). Either way the second of two
-    simultaneous scans sees the first one's admission.
-    """
-    dialect = db.session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Admission).values(
-        checkpoint_id=checkpoint.id, pass_id=pass_.id, festival_id=checkpoint.festival_id,
-        walk_in=False, party_size=0, inside=False, created_at=now_utc(),
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": statement.excluded.checkpoint_id}
-    ).returning(Admission)
-    return db.session.scalars(statement, execution_options={"populate_existing": True}).one()
-
-
-def _rehearsal_admission(checkpoint, pass_):
-    """A rehearsal is judged as if the pass had not been seen here: an admission never stored,
-    so that neither it nor the real scans that follow see each other."""
-    return Admission(checkpoint_id=checkpoint.id, pass_id=pass_.id, festival_id=checkpoint.festival_id,
-                     walk_in=False, party_size=0, inside=False)
 
 
 def _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal):
@@ -324,17 +306,20 @@ def _session_door(checkpoint, pass_, rehearsal):
     return _Verdict(refusal, "", party_size=pass_.party_size)
 
 
-def _record_admission(admission, scan):
-    if admission.first_scanned_at is None or scan.scanned_at < admission.first_scanned_at:
-        admission.first_scan_id = scan.id
-        admission.first_scanned_at = scan.scanned_at
-        admission.walk_in = scan.walk_in
-        admission.party_size = scan.party_size
-    _move(admission, inside=True, at=scan.scanned_at)
-    db.session.flush()
+def _record_admission(admission, scanned_at, walk_in, party_size):
+    """Enter this scan's admission; True when it becomes the first (the scan's id is its first_scan_id)."""
+    first = admission.first_scanned_at is None or scanned_at < admission.first_scanned_at
+    if first:
+        admission.first_scanned_at = scanned_at
+        admission.walk_in = walk_in
+        admission.party_size = party_size
+        admission.changed = True
+    _move(admission, inside=True, at=scanned_at)
+    return first
 
 
 def _move(admission, *, inside, at):
     if admission.moved_at is None or at >= admission.moved_at:
         admission.inside = inside
         admission.moved_at = at
+        admission.changed = True
