@@ -20,7 +20,8 @@ MAY_IMPORT = {
     "feeds": {"app", "events", "registrations"},
     "reports": {"app", "events", "registrations", "checkin"},
     "mail": {"app", "events", "registrations", "feeds"},
-    "workers": {"app", "events", "registrations", "teams", "checkin", "feeds", "reports", "mail"},
+    "webhooks": {"app", "events", "registrations", "checkin", "reports"},
+    "workers": {"app", "events", "registrations", "teams", "checkin", "feeds", "reports", "mail", "webhooks"},
 }
 COMPOSITION_ROOT = ROOT / "app" / "factory.py"
 
