@@ -347,6 +347,18 @@ def report(results, floor=None, title=None):
     return rows
 
 
+def stop_processes(processes, grace=30):
+    """SIGTERM to each (a worker finishes its job), then wait; one that outlasts the grace is killed."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def cpu_times():
     """The machine's CPU time so far, from /proc/stat: (idle incl. iowait, total), in clock ticks."""
     with open("/proc/stat") as stat:

@@ -17,7 +17,6 @@ same code, cycled) with smtplib: over one connection, and one connection per
 message as the workers do.
 """
 import os
-import signal
 import smtplib
 import socket
 import subprocess
@@ -30,7 +29,7 @@ import sqlalchemy as sa
 from app import relay
 from app.database import db, now_utc
 from app.outbox import OutboxMessage
-from bench.harness import ROOT, Stack, free_port
+from bench.harness import ROOT, Stack, free_port, stop_processes
 from events import services as events
 from events.demo.loading import load_demo
 from registrations import services as registrations
@@ -154,13 +153,7 @@ def run_workers(stack, port, target, no_fork):
             time.sleep(0.5)
     finally:
         elapsed = time.perf_counter() - began
-        for worker in workers:
-            worker.send_signal(signal.SIGTERM)
-        for worker in workers:
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_processes(workers)
     steady = (time.perf_counter() - first[0], done - first[1]) if first else (elapsed, 0)
     return done - before, elapsed, steady
 

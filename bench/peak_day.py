@@ -45,7 +45,6 @@ import asyncio
 import logging
 import os
 import shlex
-import signal
 import subprocess
 import sys
 import threading
@@ -66,7 +65,7 @@ from app.redis_conn import connection
 from bench import booking_rush, gate_rush
 from bench.conditional import etag_of
 from bench.feeds import _seed as seed_feeds_festival
-from bench.harness import ROOT, Stack, child_pids, cpu_times, idle_share, process_cpu
+from bench.harness import ROOT, Stack, child_pids, cpu_times, idle_share, process_cpu, stop_processes
 from bench.mail_throughput import start_sink
 from bench.programme import BIG_SLUG
 from events import services as events
@@ -349,17 +348,6 @@ def start_workers(stack, smtp_port):
             for _ in range(2)]
 
 
-def stop_workers(workers):
-    for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-
-
 def _workers_ready(count):
     return len(Worker.all(connection=connection())) >= count
 
@@ -516,7 +504,7 @@ def run(stack, fresh=True):
         last_confirmation, last_mail = stack.seed(last_sent)
         verdict = check(stack, seeded, outcomes[1])
     finally:
-        stop_workers(workers)
+        stop_processes(workers)
         sink.terminate()
         sink.wait(timeout=10)
         stack.extra_env.pop("TRUSTED_PROXIES", None)

@@ -12,7 +12,7 @@ from checkin.posters import poster_code
 from events.models import Festival
 from tests.accessibility import assert_accessible, new_context
 from tests.checkin.conftest import sign_in
-from tests.checkin.test_scanner_answers_accessible import KEEP_REAL_TIMERS, assert_accessible_while_paused
+from tests.checkin.test_scanner_answers_accessible import assert_accessible_while_paused, scanner_context
 from tests.checkin.test_scanner_page import ready_scanner, wedge
 
 pytestmark = pytest.mark.browser
@@ -27,11 +27,7 @@ def test_the_scanner_shows_a_rehearsal_plainly_in_thai(app, chromium, live_serve
         db.session.commit()
     made = make_pass(world.festival_id, name="มาลี ศรีสุข", party=(("ต้น", "child"),))
     email, password = staff_login(world)
-    context = new_context(chromium)
-    context.add_init_script(KEEP_REAL_TIMERS)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context, page, errors = scanner_context(chromium)
     try:
         sign_in(page, live_server.url, email, password)
         page.wait_for_url("**/scan")

@@ -22,6 +22,16 @@ window.__realTimers = {setTimeout: window.setTimeout, clearTimeout: window.clear
 """
 
 
+def scanner_context(chromium):
+    """A phone's browser context for the scanner page: real timers kept for axe-core, page errors collected."""
+    context = new_context(chromium)
+    context.add_init_script(KEEP_REAL_TIMERS)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return context, page, errors
+
+
 def assert_accessible_while_paused(page, state):
     """axe-core on the page as it stands, with the page's clock paused: an answer that hides itself after a few
     seconds stays on screen however slow the machine, while axe-core runs on real timers."""
@@ -45,11 +55,7 @@ def test_each_scan_answer_is_accessible_in_thai_on_a_phone(app, chromium, live_s
     make_booking(waiting.id, world.session_id, status="waitlisted")
     offline_one = make_pass(world.festival_id, name="อรุณ ออฟไลน์")
     email, password = staff_login(world)
-    context = new_context(chromium)
-    context.add_init_script(KEEP_REAL_TIMERS)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    context, page, errors = scanner_context(chromium)
     answer = page.locator("#answer")
 
     def answered(code, result, state, colour):
