@@ -4,10 +4,11 @@ One helper for every browser test that walks a page as a person would. The conte
 must be made with ``bypass_csp=True`` (our CSP refuses an injected script), which is
 why ``new_context`` below is the one to use for walks that check accessibility.
 """
-import os
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import IN_CI
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
@@ -29,7 +30,7 @@ def new_context(browser, viewport=PHONE, locale="th-TH", timezone_id="Asia/Bangk
 
 def _axe_source():
     if not AXE.exists():
-        if os.environ.get("CI", "").lower() == "true":
+        if IN_CI:
             pytest.fail("axe-core is missing under CI: `npm ci` must install it (package.json)")
         pytest.skip("axe-core is not installed (npm ci)")
     return AXE.read_text(encoding="utf-8")
