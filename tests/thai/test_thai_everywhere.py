@@ -4,21 +4,15 @@ XLSX and the A4 poster, rendered for a seeded festival (a full session, a waitli
 A page fails on an English catalogue message left untranslated, on a raw code (a vocabulary word, a status, a
 queue's name), on an English sentence and on a Gregorian date or year.
 """
-import html.parser
-import re
 import subprocess
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from babel.messages.pofile import read_po
-from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from app.database import db
 from checkin.models import Checkpoint
 from checkin.posters import poster_code
-from events import vocabulary
 from events.models import Booth, City, Festival, ProgrammeImport, ProgrammeSession, Venue
 from registrations.models import Booking, Pass
 from reports.build import build_report
@@ -29,95 +23,7 @@ from tests.conftest import login
 from mail.services import content
 from mail.services.sending import write_message
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("app", "events", "registrations", "checkin", "reports", "feeds", "mail", "workers")
-# Words and codes a page must never show raw: the vocabulary, statuses, scan results, queue names.
-CODES = (
-    set(vocabulary.SESSION_KINDS) | set(vocabulary.AGE_GROUPS) | set(vocabulary.THEMES) | set(vocabulary.VENUE_KINDS)
-    | {"scheduled", "cancelled", "confirmed", "waitlisted", "walk-in", "walk_in", "already_admitted", "not_booked",
-       "wrong_festival", "not_open", "outbox", "feeds", "th-en"}
-)
-# Latin words a Thai page may show: names of formats and things that have no Thai name.
-ALLOWED_LATIN = {"QR", "PDF", "CSV", "XLSX", "JSON", "ZIP", "zip", "English", "Thetsakan", "ไทย", "UNESCO", "PDPA",
-                 "SHA", "ics", "agenda", "webcal", "https", "http", "iCal", "Google", "Apple", "Outlook", "Android",
-                 "iPhone", "Excel", "LibreOffice", "Calendar", "Maildir", "SMTP_HOST", "flask", "wsgi", "worker",
-                 "app", "scan", "ID", "URL", "Wi", "Fi"}
-ISO_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b")
-CE_YEAR = re.compile(r"(?<![\d.:/-])20[0-4]\d(?![\d:.-])")
-ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){3,}")
-
-
-def english_fragments():
-    """Literal pieces (three words or more) of every catalogue message whose Thai differs from its English."""
-    pieces = set()
-    for package in PACKAGES:
-        with open(ROOT / package / "translations" / "th" / "LC_MESSAGES" / "messages.po", "rb") as po:
-            for message in read_po(po):
-                ids = message.id if isinstance(message.id, tuple) else (message.id,)
-                strings = message.string if isinstance(message.string, tuple) else (message.string,)
-                if not message.id or ids[0] in strings:
-                    continue
-                for msgid in ids:
-                    for piece in re.split(r"%\(\w+\)[sd]|%[sd]|\{[^}]*\}", msgid):
-                        piece = piece.strip(" .,:;–—()“”\"'")
-                        if len(piece.split()) >= 3:
-                            pieces.add(piece)
-    return pieces
-
-
-class VisibleText(html.parser.HTMLParser):
-    """What a person reads or hears: text outside scripts and styles, and alt/title/aria-label/placeholder."""
-
-    HIDDEN = {"script", "style", "template", "noscript"}
-    SPOKEN = ("alt", "title", "aria-label", "placeholder")
-
-    def __init__(self):
-        super().__init__()
-        self.parts, self.skip = [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.HIDDEN:
-            self.skip += 1
-        attrs = dict(attrs)
-        self.parts.extend(attrs[name] for name in self.SPOKEN if attrs.get(name))
-        if tag == "input" and attrs.get("type") in ("submit", "button") and attrs.get("value"):
-            self.parts.append(attrs["value"])
-
-    def handle_endtag(self, tag):
-        if tag in self.HIDDEN and self.skip:
-            self.skip -= 1
-
-    def handle_data(self, data):
-        if not self.skip:
-            self.parts.append(data)
-
-
-def visible(page_html):
-    parser = VisibleText()
-    parser.feed(page_html)
-    return "\n".join(part.strip() for part in parser.parts if part.strip())
-
-
-def around(text, match):
-    return text[max(0, match.start() - 30):match.end() + 30].replace("\n", " / ")
-
-
-def problems(text, fragments, known_english=()):
-    """Each way `text` fails a Thai reader, as short strings."""
-    text = re.sub(r"https?://\S+|webcal://\S+|[\w.+-]+@[\w-]+(\.[\w-]+)+|/[\w./-]+", " ", text)
-    for name in known_english:  # organisers' own English names, shown as given
-        text = text.replace(name, " ")
-    found = [f"untranslated: {piece!r}" for piece in fragments if piece in text]
-    for word in sorted(CODES):
-        found += [f"raw code {word!r} in {around(text, m)!r}"
-                  for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
-    found += [f"ISO date in {around(text, m)!r}" for m in ISO_DATE.finditer(text)]
-    found += [f"Gregorian year in {around(text, m)!r}" for m in CE_YEAR.finditer(text)]
-    for run in ENGLISH_RUN.finditer(text):
-        words = [w for w in re.findall(r"[A-Za-z']+", run.group(0)) if w not in ALLOWED_LATIN]
-        if len(words) >= 4:
-            found.append(f"English: {run.group(0)!r}")
-    return sorted(set(found))
+from tests.language import english_fragments, problems, visible
 
 
 @pytest.fixture

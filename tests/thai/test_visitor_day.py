@@ -25,7 +25,7 @@ from tests.accessibility import assert_accessible, new_context
 from tests.checkin.conftest import make_booth, make_checkpoint, sign_in  # noqa: F401  (fixtures)
 from tests.checkin.test_scanner_answers_accessible import KEEP_REAL_TIMERS, assert_accessible_while_paused
 from tests.checkin.test_scanner_page import ready_scanner, wedge
-from tests.thai.test_thai_everywhere import english_fragments, problems, visible
+from tests.language import english_fragments, problems, visible
 from tests.workers.conftest import relay_ready, run_jobs, smtp  # noqa: F401  (fixtures)
 from tests.workers.test_confirmation import inline_image
 
