@@ -6,6 +6,7 @@ import redis
 from prometheus_client.core import GaugeMetricFamily
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.defaults import DEFAULT_WORKER_TTL
+from rq.exceptions import DequeueTimeout, NoSuchJobError
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
 from rq.utils import now, utcparse
@@ -56,6 +57,54 @@ def observed(job, queue, perform):
         metrics.observe_job(queue.name, job.func_name, outcome, seconds)
         logs.log_job(job, queue.name, outcome, seconds)
         logs.reset_request_id(token)
+
+
+# How often a worker that serves several queues looks at them again when all were empty.
+POLL_INTERVAL = 0.1
+
+
+class RecoverableQueue(Queue):
+    """Takes a job off the queue into the queue's intermediate list, whatever the number of queues.
+
+    RQ moves a job into that list (from where its clean-up gives back a job nobody
+    started) only for a worker of one queue; a worker of several queues pops the job
+    outright, so a worker killed between that pop and recording the job as started
+    loses it for good: a confirmation nobody sends, with nothing left to say so (seen
+    in tests/workers/test_resilience.py). Here each queue, in priority order, gets a
+    non-blocking LMOVE; when all are empty the worker looks again every POLL_INTERVAL
+    until its wait is over (Redis has no blocking move from several lists)."""
+
+    @classmethod
+    def dequeue_any(cls, queues, timeout, connection, job_class=None, serializer=None, death_penalty_class=None):
+        queues = list(queues)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            for queue in queues:
+                job_id = connection.lmove(queue.key, queue.intermediate_queue_key)
+                if job_id is None:
+                    continue
+                job_id = job_id.decode() if isinstance(job_id, bytes) else job_id
+                try:
+                    job = queue.job_class.fetch(job_id, connection=connection, serializer=queue.serializer)
+                except NoSuchJobError:
+                    connection.lrem(queue.intermediate_queue_key, 1, job_id)  # deleted while it waited
+                    continue
+                return job, queue
+            if deadline is None:
+                return None
+            if time.monotonic() >= deadline:
+                raise DequeueTimeout(timeout, [queue.key for queue in queues])
+            time.sleep(POLL_INTERVAL)
+
+
+class RecoverableDequeue:
+    """A worker that dequeues with RecoverableQueue, and takes a job out of the intermediate
+    list once it is recorded as started (RQ does that only for a worker of one queue)."""
+
+    queue_class = RecoverableQueue
+
+    def prepare_job_execution(self, job, remove_from_intermediate_queue=False):
+        return super().prepare_job_execution(job, remove_from_intermediate_queue=True)
 
 
 def queue(name=DEFAULT, app=None):
@@ -136,7 +185,7 @@ class MaintenanceHooks:
                     db.session.remove()
 
 
-class AppWorker(MaintenanceHooks, Worker):
+class AppWorker(RecoverableDequeue, MaintenanceHooks, Worker):
     """An RQ worker whose work-horses get their own database connections and an app context.
 
     Jobs registered with run_in_worker_process (the outbox dispatch: read one row,
@@ -187,7 +236,7 @@ class AppWorker(MaintenanceHooks, Worker):
                 db.session.remove()
 
 
-class InProcessAppWorker(MaintenanceHooks, SimpleWorker):
+class InProcessAppWorker(RecoverableDequeue, MaintenanceHooks, SimpleWorker):
     """Jobs run in the worker process itself (no fork per job): more throughput for short jobs
     such as mail (docs/benchmarks.md), at the price of isolation: a job that crashes the
     interpreter or leaks memory takes the worker with it. `flask --app wsgi worker --no-fork`."""
@@ -238,7 +287,7 @@ def make_worker(app, queue_names=QUEUES, worker_class=AppWorker, **kwargs):
     worker_type = type("BoundAppWorker", (worker_class,), {"flask_app": app})
     kwargs.setdefault("maintenance_interval", MAINTENANCE_INTERVAL)
     kwargs.setdefault("worker_ttl", WORKER_TTL)
-    return worker_type([Queue(name, connection=conn) for name in queue_names], connection=conn, **kwargs)
+    return worker_type([RecoverableQueue(name, connection=conn) for name in queue_names], connection=conn, **kwargs)
 
 
 @metrics.add_collector

@@ -214,6 +214,24 @@ def sent_statuses(app):
         return rows
 
 
+def test_a_job_taken_by_a_worker_that_dies_before_starting_it_is_given_back(app, smtp, festival, sign_up, run_jobs):
+    """The narrowest window of a killed worker: it has taken the job off its queue (the dequeue
+    the worker itself calls, over all the queues it serves) and dies before recording the job
+    as started. RQ pops such a job outright for a worker of several queues: it was lost."""
+    sign_up(locale="en", email="window@example.org")
+    worker = make_worker(app)
+    with app.app_context():
+        taken = worker.queue_class.dequeue_any(worker.queues, None, connection=worker.connection)
+    assert taken is not None
+    del worker  # dies here: nothing is started, nothing cleaned up
+
+    recover_abandoned_jobs(app)
+    run_jobs(fast_forward=3600)
+    assert confirmations_per_recipient(smtp) == {"window@example.org": 1}
+    with app.app_context():  # and a job that ran leaves nothing behind for the clean-up to fail later
+        assert [Queue(name, connection=connection()).intermediate_queue.get_job_ids() for name in QUEUES] == [[]] * len(QUEUES)
+
+
 def test_a_worker_killed_in_the_middle_of_a_batch_loses_and_doubles_nothing(app, smtp, festival, sign_up, run_jobs, tmp_path):
     for n in range(40):
         sign_up(locale="en", email=f"batch{n}@example.org")
