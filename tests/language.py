@@ -29,6 +29,7 @@ ALLOWED_LATIN = {"QR", "PDF", "CSV", "XLSX", "JSON", "ZIP", "zip", "English", "T
                  "app", "scan", "ID", "URL", "Wi", "Fi"}
 ISO_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b")
 CE_YEAR = re.compile(r"(?<![\d.:/-])20[0-4]\d(?![\d:.-])")
+TWELVE_HOUR = re.compile(r"\d\s?(?:AM|PM|am|pm|a\.m\.|p\.m\.)(?!\w)")  # Thai clocks run to 24 hours
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){3,}")
 
 
@@ -99,6 +100,7 @@ def problems(text, fragments, known_english=()):
                   for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
     found += [f"ISO date in {around(text, m)!r}" for m in ISO_DATE.finditer(text)]
     found += [f"Gregorian year in {around(text, m)!r}" for m in CE_YEAR.finditer(text)]
+    found += [f"12-hour clock in {around(text, m)!r}" for m in TWELVE_HOUR.finditer(text)]
     for run in ENGLISH_RUN.finditer(text):
         words = [w for w in re.findall(r"[A-Za-z']+", run.group(0)) if w not in ALLOWED_LATIN]
         if len(words) >= 4:

@@ -38,9 +38,12 @@ export function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (_, name) => (name in values ? values[name] : ""));
 }
 
+// The page's language (not the browser's) and a 24-hour clock in the festival's zone, as the server prints times:
+// "19:42", never "07:42 PM" on a Thai page read in an English browser.
 export function clock(iso, timeZone) {
   try {
-    return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", timeZone });
+    const lang = document.documentElement.lang || "th";
+    return new Date(iso).toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone });
   } catch (error) {
     return iso;
   }
