@@ -7,6 +7,7 @@ import pytest
 
 from tests.accessibility import DESKTOP, PHONE, assert_accessible, new_context
 from tests.conftest import bearer
+from tests.language import assert_reads_in
 
 SLUG = "ceiling-fest"
 
@@ -69,30 +70,53 @@ def test_the_ceiling_is_counted_per_festival(app, client, festival, make_city, m
     assert other.status_code == 201
 
 
+CONSOLE = {
+    "th": dict(email="อีเมล", password="รหัสผ่าน", sign_in="เข้าสู่ระบบ", festival="วันเมืองแห่งการเรียนรู้",
+               ceiling="จำนวนบัตรใหม่ต่อชั่วโมง", why="เพื่อกันโปรแกรมอัตโนมัติที่ลงทะเบียนครอบครัวปลอม",
+               dates="1–2 มกราคม 2642"),
+    "en": dict(email="Email", password="Password", sign_in="Sign in", festival="Learning City Days",
+               ceiling="New passes per hour", why="a ceiling against scripts signing up fake families",
+               dates="1–2 January 2099"),
+}
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_an_organiser_sees_and_raises_the_ceiling_in_the_console(app, chromium, live_server, festival, viewport):
-    context = new_context(chromium, viewport=viewport)
+@pytest.mark.parametrize("lang, viewport", [("th", PHONE), ("th", DESKTOP), ("en", DESKTOP)],
+                         ids=["th-phone", "th-desktop", "en-desktop"])
+def test_an_organiser_sees_and_raises_the_ceiling_in_the_console(app, chromium, live_server, festival, lang, viewport):
+    t = CONSOLE[lang]
+    context = new_context(chromium, viewport=viewport, locale="en-US" if lang == "en" else "th-TH")
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/login?lang=th")
-        page.fill("input[name=email]", "organiser@example.org")
-        page.fill("input[name=password]", "pw-ceiling-1")
-        page.click("button[type=submit]")
+        if lang == "en":  # the organiser turns the page to English with its language switch
+            page.get_by_role("link", name="English").click()
+            page.wait_for_url("**lang=en")
+        page.get_by_label(t["email"]).fill("organiser@example.org")
+        page.get_by_label(t["password"]).fill("pw-ceiling-1")
+        page.get_by_role("button", name=t["sign_in"]).click()
         page.wait_for_url("**/organiser/")
-        page.goto(f"{live_server.url}/organiser/festivals/{SLUG}")
+        assert_accessible(page, "console home")
+        assert_reads_in(page, lang)
+        page.get_by_role("link", name=t["festival"]).first.click()
+        page.wait_for_url(f"**/organiser/festivals/{SLUG}")
+        assert t["dates"] in page.locator("main").inner_text()  # Buddhist Era in Thai, Gregorian in English
         page.locator("summary:has(#details-title)").click()  # the festival's details open on a tap
-        ceiling = page.get_by_label("จำนวนบัตรใหม่ต่อชั่วโมง")
+        ceiling = page.get_by_label(t["ceiling"])
         assert ceiling.input_value() == "3"
-        assert page.get_by_text("เพื่อกันโปรแกรมอัตโนมัติที่ลงทะเบียนครอบครัวปลอม").count() == 1
+        assert page.get_by_text(t["why"]).count() == 1
         ceiling.scroll_into_view_if_needed()
-        page.screenshot(path=f"/tmp/signup-ceiling-{viewport['width']}.png", full_page=False)
+        page.screenshot(path=f"/tmp/signup-ceiling-{lang}-{viewport['width']}.png", full_page=False)
         assert_accessible(page, "festival form with its sign-up ceiling")
+        assert_reads_in(page, lang)
         ceiling.fill("3000")
         with page.expect_navigation():
             ceiling.press("Enter")
+        assert_accessible(page, "festival saved")
+        assert_reads_in(page, lang)
         page.locator("summary:has(#details-title)").click()
-        assert page.get_by_label("จำนวนบัตรใหม่ต่อชั่วโมง").input_value() == "3000"
+        assert page.get_by_label(t["ceiling"]).input_value() == "3000"
+        page.screenshot(path=f"/tmp/signup-ceiling-{lang}-{viewport['width']}-raised.png", full_page=True)
     finally:
         context.close()
     assert live_server and app.test_client().get(f"/api/v1/festivals/{SLUG}").get_json()["signups_per_hour"] == 3000

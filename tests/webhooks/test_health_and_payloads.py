@@ -64,6 +64,8 @@ def test_a_day_of_failures_switches_the_endpoint_off_and_mails_its_organisers(
     text = mail.get_body(("plain",)).get_content()
     assert "ตอบกลับเป็นข้อผิดพลาด · 500" in text and "Answered with an error · 500" in text
     assert "ปิด" in mail["Subject"] and receiver.url() in text
+    # The zone by its name in each language, never its code.
+    assert "(เวลาไทย)" in text and "(Thailand Time)" in text and "Asia/Bangkok" not in text
     assert f"/organiser/cities/bangkok/webhooks#endpoint-{endpoint['id']}" in text
     # Switched off: nothing more is sent, events keep being recorded.
     before = len(receiver.at("/hook"))

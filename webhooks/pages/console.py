@@ -4,6 +4,7 @@ shown once), a test event, retrying a delivery, rotating the secret, switching b
 Handlers parse, call a service, commit, and render or redirect.
 """
 import sqlalchemy as sa
+from babel.dates import get_timezone_location
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
@@ -35,6 +36,11 @@ def moment(value, zone):
     return f"{long_date(local.date(), current_locale())} {local:%H:%M:%S}"
 
 
+def zone_name(zone):
+    """A zone as the reader names it ("เวลาไทย", "Thailand Time"), never its code ("Asia/Bangkok")."""
+    return get_timezone_location(zone, locale=current_locale())
+
+
 def _form(city, fresh=False):
     # fresh: an empty form after an endpoint was added (not the values just posted).
     form = EndpointForm(formdata=None) if fresh else EndpointForm()
@@ -51,7 +57,8 @@ def _page(city, form, created=None, status=200):
     return render_template(
         "webhooks/console.html", city=city, form=form, confirm=ConfirmForm(), rows=rows, created=created,
         topics=TOPICS, topic_labels=TOPIC_LABELS, status_labels=STATUS_LABELS, error_labels=ERROR_LABELS,
-        moment=moment, answer_text=answer_text, FAILING=FAILING, FAILED=FAILED, PENDING=PENDING, DELIVERED=DELIVERED,
+        moment=moment, zone_name=zone_name, answer_text=answer_text,
+        FAILING=FAILING, FAILED=FAILED, PENDING=PENDING, DELIVERED=DELIVERED,
         principal_is_admin=current_principal().is_admin,
         created_zone=endpoint_service.zone_of(created[0]) if created else None,
     ), status

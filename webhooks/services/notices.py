@@ -1,5 +1,6 @@
 """What an organiser reads when their city's endpoint was switched off: Thai first, then English."""
 import sqlalchemy as sa
+from babel.dates import get_timezone_location
 from flask import current_app
 from flask_babel import force_locale
 
@@ -34,7 +35,7 @@ def switched_off(endpoint, city_slug):
             context = dict(endpoint=endpoint, locale=locale, url=console_url(endpoint, city_slug),
                            since=moment(endpoint.failing_since, zone, locale),
                            answer=answer_text(last_try.error, last_try.status_code) if last_try else "-",
-                           zone=zone.key)
+                           zone=get_timezone_location(zone, locale=locale))  # เวลาไทย, Thailand Time
             parts[locale] = (
                 env.get_template("webhooks/mail/switched_off_subject.txt").render(**context).strip(),
                 env.get_template("webhooks/mail/switched_off.txt").render(**context),
