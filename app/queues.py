@@ -59,8 +59,19 @@ def observed(job, queue, perform):
         logs.reset_request_id(token)
 
 
-# How often a worker that serves several queues looks at them again when all were empty.
-POLL_INTERVAL = 0.1
+# A worker that found all its queues empty looks again after POLL_FIRST seconds, then
+# after twice as long each time, up to POLL_MOST: a lone job waits at most that long,
+# and an idle worker asks Redis twice a second.
+POLL_FIRST, POLL_MOST = 0.02, 0.5
+# One round trip for every queue, in priority order: the first job found moves into
+# its queue's intermediate list. KEYS are pairs (queue, its intermediate list).
+_MOVE_FIRST = """
+for i = 1, #KEYS, 2 do
+  local job_id = redis.call('LMOVE', KEYS[i], KEYS[i + 1], 'LEFT', 'RIGHT')
+  if job_id then return {(i + 1) / 2, job_id} end
+end
+return false
+"""
 
 
 class RecoverableQueue(Queue):
@@ -70,31 +81,34 @@ class RecoverableQueue(Queue):
     started) only for a worker of one queue; a worker of several queues pops the job
     outright, so a worker killed between that pop and recording the job as started
     loses it for good: a confirmation nobody sends, with nothing left to say so (seen
-    in tests/workers/test_resilience.py). Here each queue, in priority order, gets a
-    non-blocking LMOVE; when all are empty the worker looks again every POLL_INTERVAL
-    until its wait is over (Redis has no blocking move from several lists)."""
+    in tests/workers/test_resilience.py). Here one script moves the first job of the
+    first non-empty queue into that list; when all are empty the worker looks again
+    (see POLL_FIRST) until its wait is over: Redis has no blocking move from several
+    lists."""
 
     @classmethod
     def dequeue_any(cls, queues, timeout, connection, job_class=None, serializer=None, death_penalty_class=None):
         queues = list(queues)
+        keys = [key for queue in queues for key in (queue.key, queue.intermediate_queue_key)]
+        move_first = connection.register_script(_MOVE_FIRST)
         deadline = None if timeout is None else time.monotonic() + timeout
+        pause = POLL_FIRST
         while True:
-            for queue in queues:
-                job_id = connection.lmove(queue.key, queue.intermediate_queue_key)
-                if job_id is None:
-                    continue
-                job_id = job_id.decode() if isinstance(job_id, bytes) else job_id
+            found = move_first(keys=keys)
+            if found:
+                queue = queues[int(found[0]) - 1]
+                job_id = found[1].decode() if isinstance(found[1], bytes) else found[1]
                 try:
-                    job = queue.job_class.fetch(job_id, connection=connection, serializer=queue.serializer)
+                    return queue.job_class.fetch(job_id, connection=connection, serializer=queue.serializer), queue
                 except NoSuchJobError:
                     connection.lrem(queue.intermediate_queue_key, 1, job_id)  # deleted while it waited
                     continue
-                return job, queue
             if deadline is None:
                 return None
             if time.monotonic() >= deadline:
                 raise DequeueTimeout(timeout, [queue.key for queue in queues])
-            time.sleep(POLL_INTERVAL)
+            time.sleep(pause)
+            pause = min(pause * 2, POLL_MOST)
 
 
 class RecoverableDequeue:
