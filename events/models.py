@@ -162,9 +162,14 @@ class ProgrammeSession(db.Model):
     @property
     def seats_left(self):
         """What the programme shows; decisions ask registrations.services.seats.seats_free under the lock."""
-        if self.capacity is None:
-            return None
-        return max(0, self.capacity - self.seats_confirmed - self.walk_in_seats)
+        return seats_left_of(self.capacity, self.seats_confirmed, self.walk_in_seats)
+
+
+def seats_left_of(capacity, seats_confirmed, walk_in_seats):
+    """Seats the programme shows as left (None: no booking); the stored programme merges it from the counters."""
+    if capacity is None:
+        return None
+    return max(0, capacity - seats_confirmed - walk_in_seats)
 
 
 @audited(city=in_festival_city)

@@ -103,13 +103,18 @@ def by_stage(sessions, venues):
 
 def seat_state(session, now):
     """'cancelled', 'open' (no booking), 'closed' (started: no more booking), 'full' (waitlist) or 'seats'."""
-    if session.status == "cancelled":
+    return seat_state_of(session.status, session.starts_at, session.seats_left, now)
+
+
+def seat_state_of(status, starts_at, seats_left, now):
+    """seat_state from the values alone (seats_left None: no booking), for a stored page's live seats."""
+    if status == "cancelled":
         return "cancelled"
-    if session.capacity is None:
+    if seats_left is None:
         return "open"
-    if session.starts_at <= now:
+    if starts_at <= now:
         return "closed"
-    return "seats" if session.seats_left > 0 else "full"
+    return "seats" if seats_left > 0 else "full"
 
 
 def host_names(hosts):

@@ -9,7 +9,8 @@ It is made of
 - its sessions in one aggregate: how many, the highest id, the latest updated_at (every edit,
   and every booking or cancellation, since they move the seat counters through the ORM),
   and the sums of sequence, capacity and the seat and waitlist counters as a second net
-  for two writes within one clock tick;
+  for two writes within one clock tick (the stored answers are keyed by the same state
+  without the seats: see api_versions and page_versions);
 - its venues' rows (venues have no updated_at; a festival has a few dozen at most);
 - for the page: its booths' rows (no updated_at either), how many sessions have started by
   now (a card says "booking closed" from its session's start), and the festival's today
@@ -30,33 +31,49 @@ BOOTH_SHOWN = (
 
 
 def api_version(festival, filters):
-    """The validator of GET /api/v1/festivals/<slug>/sessions with these (parsed) filters.
+    """The validator of GET /api/v1/festivals/<slug>/sessions with these (parsed) filters."""
+    return api_versions(festival, filters)[0]
+
+
+def api_versions(festival, filters):
+    """(validator, body key) of GET /api/v1/festivals/<slug>/sessions with these (parsed) filters.
 
     The JSON carries both languages and no time-dependent field, so neither the caller's
-    language nor the clock is part of it.
+    language nor the clock is part of it. The body key leaves out the seat counters (and the
+    updated_at a booking moves): the stored answer holds seats apart (events/programme_store.py).
     """
-    return validator(
-        "api",
-        _festival_state(festival),
-        _sessions_state(festival.id),
-        _rows(VENUE_SHOWN, Venue.festival_id == festival.id),
-        sorted(filters.items()),
+    festival_state = _festival_state(festival)
+    programme, seats = _sessions_state(festival.id)
+    venues = _rows(VENUE_SHOWN, Venue.festival_id == festival.id)
+    filters = sorted(filters.items())
+    return (
+        validator("api", festival_state, programme, seats, venues, filters),
+        validator("api-body", festival_state, programme, venues, filters),
     )
 
 
 def page_version(festival, args, locale, host, now):
     """The validator of the programme page /festivals/<slug> as of `now`; `args`: the query's (name, value) pairs."""
-    return validator(
-        "page",
-        _festival_state(festival),
-        _sessions_state(festival.id, started_by=now),
-        _rows(VENUE_SHOWN, Venue.festival_id == festival.id),
-        _rows(BOOTH_SHOWN, Booth.festival_id == festival.id),
-        now.astimezone(festival.zone).date(),
-        locale,
-        host,
-        # Raw and in order: the language links repeat every argument, even those the page ignores.
-        sorted(args),
+    return page_versions(festival, args, locale, host, now)[0]
+
+
+def page_versions(festival, args, locale, host, now, scheme="http"):
+    """(validator, body key) of the programme page as of `now`.
+
+    The body key leaves out the seat counters and the clock's "has it started": the stored
+    page holds each bookable card's seat line apart. It keeps the festival's today (the
+    default day, "this festival has ended") and the scheme the calendar link is drawn with.
+    """
+    festival_state = _festival_state(festival)
+    programme, seats = _sessions_state(festival.id, started_by=now)
+    venues = _rows(VENUE_SHOWN, Venue.festival_id == festival.id)
+    booths = _rows(BOOTH_SHOWN, Booth.festival_id == festival.id)
+    today = now.astimezone(festival.zone).date()
+    # Raw and in order: the language links repeat every argument, even those the page ignores.
+    args = sorted(args)
+    return (
+        validator("page", festival_state, programme, seats, venues, booths, today, locale, host, args),
+        validator("page-body", festival_state, programme, venues, booths, today, locale, host, scheme, args),
     )
 
 
@@ -70,20 +87,31 @@ def _festival_state(festival):
 
 
 def _sessions_state(festival_id, started_by=None):
+    """(what the programme shows but seats, the seats and the clock) in one aggregate.
+
+    The first part moves with every change a visitor can see without updated_at, which a
+    booking moves too: a new session raises the count, the highest id or the latest
+    created_at, a deleted one lowers the count, and every edit raises the session's sequence
+    (events/programme.py, the same rule the calendar feeds rest on).
+    """
     s = ProgrammeSession
-    columns = [
+    programme = [
         sa.func.count(),
         sa.func.max(s.id),
-        sa.func.max(s.updated_at),
+        sa.func.max(s.created_at),
         sa.func.sum(s.sequence),
         sa.func.sum(sa.func.coalesce(s.capacity, -1)),
+    ]
+    seats = [
+        sa.func.max(s.updated_at),
         sa.func.sum(s.seats_confirmed),
         sa.func.sum(s.walk_in_seats),  # walk-ins take seats too: seats_left changes with them
         sa.func.sum(s.waitlist_length),
     ]
     if started_by is not None:
-        columns.append(sa.func.sum(sa.case((s.starts_at <= started_by, 1), else_=0)))
-    return tuple(db.session.execute(sa.select(*columns).where(s.festival_id == festival_id)).one())
+        seats.append(sa.func.sum(sa.case((s.starts_at <= started_by, 1), else_=0)))
+    row = tuple(db.session.execute(sa.select(*programme, *seats).where(s.festival_id == festival_id)).one())
+    return row[: len(programme)], row[len(programme):]
 
 
 def _rows(columns, condition):

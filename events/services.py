@@ -31,10 +31,12 @@ from events.programme import (
     update_venue,
     venue_by_id,
 )
-from events.programme_version import api_version, page_version
+from events.programme_store import programme_answer
+from events.programme_version import api_version, api_versions, page_version, page_versions
 
 __all__ = [
     "api_version",
+    "api_versions",
     "booth_by_id",
     "booths",
     "cancel_session",
@@ -54,6 +56,8 @@ __all__ = [
     "list_cities",
     "may_see",
     "page_version",
+    "page_versions",
+    "programme_answer",
     "programme",
     "session_by_id",
     "update_booth",

@@ -1,13 +1,27 @@
-"""The pages every visitor sees first: the festival list and a festival's programme."""
+"""The pages every visitor sees first: the festival list and a festival's programme.
+
+A published programme page for a visitor who is not signed in is stored rendered
+(events/programme_store.py) with each bookable card's seat line left as a place that
+every answer fills from the live seat counters.
+"""
+from datetime import datetime
+
 from flask import make_response, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
 
 from app.auth import current_principal, public
 from app.conditional import PRIVATE_REVALIDATE, PUBLIC_REVALIDATE, conditional
 from app.database import now_utc
 from app.i18n import current_locale, pick, today_in
 from events import services
-from events.programme_page import by_stage, by_time, parse_choice, split_festivals
+from events.programme_page import by_stage, by_time, parse_choice, seat_state_of, split_festivals
+from events.programme_store import NO_SEATS, Rendering, live_seats, stored
+
+# Where a stored page's seat line goes. Autoescaping turns any "<" of a visitor-facing text
+# into "&lt;", so the mark can only come from the card template.
+SEAT_MARK = "<!--seats-->"
 
 
 def card_words():
@@ -44,15 +58,73 @@ def festival_programme(slug):
         response = make_response(_programme_page(festival, user, now))
         response.headers["Cache-Control"] = PRIVATE_REVALIDATE
         return response
-    version = services.page_version(festival, request.args.items(multi=True), current_locale(), request.host, now)
+    version, body_key = services.page_versions(
+        festival, request.args.items(multi=True), current_locale(), request.host, now, request.scheme
+    )
     # ?lang= answers set the language cookie: a shared cache must not hand that cookie to others.
     cache = PRIVATE_REVALIDATE if "lang" in request.args else PUBLIC_REVALIDATE
     # The language comes from ?lang=, the cookie or Accept-Language.
-    return conditional(version, lambda: make_response(_programme_page(festival, None, now)), cache,
+    return conditional(version, lambda: make_response(_public_page(festival, body_key, now)), cache,
                        vary=("Accept-Language", "Cookie"))
 
 
-def _programme_page(festival, user, now):
+def seat_line(state, session_id, seats_left, title, words):
+    """A card's seat line: the only part of a card that a booking, or the session's start, changes."""
+    if state == "seats":
+        return Markup(
+            '<p class="ev-book"><span class="ev-seats">{}</span>\n'
+            '      <a class="button primary small" href="/sessions/{}/book">{}<span class="visually-hidden">: {}</span></a></p>'
+        ).format(ngettext("%(num)d seat left", "%(num)d seats left", seats_left), session_id, words["book"], title)
+    if state == "full":
+        return Markup(
+            '<p class="ev-book"><span class="ev-seats full">{}</span>\n'
+            '      <a class="button small" href="/sessions/{}/book">{}<span class="visually-hidden">: {}</span></a></p>'
+        ).format(words["full"], session_id, words["waitlist"], title)
+    if state in ("closed", "open"):
+        return Markup('<p class="ev-book"><span class="ev-seats {}">{}</span></p>').format(state, words[state])
+    return Markup("")
+
+
+def _public_page(festival, body_key, now):
+    """The page for visitors who are not signed in: stored once published, its seats filled in live."""
+    if not festival.is_published:
+        return _programme_page(festival, None, now)
+    rendering = stored("page", festival.id, body_key, lambda: _page_rendering(festival, now))
+    seats = live_seats(festival.id, [slot["id"] for slot in rendering.slots]) if rendering.slots else {}
+    words = card_words()
+
+    def fill(slot):
+        left = seats.get(slot["id"], NO_SEATS)[0]
+        state = seat_state_of(slot["status"], datetime.fromisoformat(slot["starts_at"]), left, now)
+        return seat_line(state, slot["id"], left, slot["title"], words)
+
+    return rendering.fill(fill)
+
+
+def _page_rendering(festival, now):
+    """The page with a SEAT_MARK where a booking could change a card's seat line."""
+    slots = []
+    words = card_words()
+
+    def seat_slot(session, state):
+        if state not in ("seats", "full"):
+            # Cancelled, open to all or started: no booking changes it, only a programme change (a new key).
+            return seat_line(state, session.id, session.seats_left, pick(session, "title"), words)
+        slots.append({"id": session.id, "status": session.status, "starts_at": session.starts_at.isoformat(),
+                      "title": pick(session, "title")})
+        return Markup(SEAT_MARK)
+
+    page = _programme_page(festival, None, now, seat_slot)
+    return Rendering(page.split(SEAT_MARK), slots)
+
+
+def _programme_page(festival, user, now, seat_slot=None):
+    """The page as rendered; seat_slot(session, state) draws each card's seat line (default: as it is now)."""
+    words = card_words()
+    if seat_slot is None:
+        def seat_slot(session, state):
+            return seat_line(state, session.id, session.seats_left, pick(session, "title"), words)
+
     today = now.astimezone(festival.zone).date()
     choice = parse_choice(festival, request.args, today)
     sessions = list(services.programme(festival, day=choice.day, **choice.filters))
@@ -70,7 +142,8 @@ def _programme_page(festival, user, now):
         feed_host=request.host,
         venue_feeds=[(pick(venue, "name"), f"/festivals/{festival.slug}/venues/{venue.id}/programme.ics") for venue in venues],
         now=now,
-        T=card_words(),
+        T=words,
+        seat_slot=seat_slot,
         over=festival.ends_on < today,
         here=url_for("events.festival_programme", slug=festival.slug),
     )

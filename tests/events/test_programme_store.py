@@ -1,0 +1,141 @@
+"""The stored programme: a published programme is rendered once per version, its seats merged in live.
+
+Counted, never timed: a rendering (API or page) reads the programme (events.programme.programme), and a
+rendering of the page renders events/programme.html; an answer served from the store does neither.
+"""
+from contextlib import contextmanager
+
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import template_rendered
+
+from app.database import db
+from events import programme_store
+from tests.events.test_programme_caching import URL, PAGE, add_session, publish, sign_up
+
+DAY_PAGE = PAGE + "?day=2027-08-22"
+ENGLISH = {"Accept-Language": "en"}
+
+
+@contextmanager
+def renderings(app):
+    """Counts full reads of the sessions (every rendering, API or page, makes one) and page renderings."""
+    counts = {"reads": 0, "page": 0}
+
+    def on_statement(conn, cursor, statement, parameters, context, executemany):
+        if "FROM sessions LEFT OUTER JOIN venues" in statement:  # events.programme.programme()
+            counts["reads"] += 1
+
+    def on_template(sender, template, context, **extra):
+        if template.name == "events/programme.html":
+            counts["page"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", on_statement)
+    template_rendered.connect(on_template, app)
+    try:
+        yield counts
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", on_statement)
+        template_rendered.disconnect(on_template, app)
+
+
+def book(client, world, session_id):
+    token = sign_up(client, world)
+    answer = client.post(f"/api/v1/passes/{token}/bookings", json={"session_id": session_id})
+    assert answer.status_code == 201, answer.get_json()
+
+
+def seats_of(client, session_id):
+    return next(s["seats_left"] for s in client.get(URL).get_json() if s["id"] == session_id)
+
+
+def test_the_second_request_is_served_from_the_store_and_the_same_as_a_rendering(app, client, world):
+    publish(client, world)
+    add_session(client, world, venue_id=world.room_id, capacity=2)
+    add_session(client, world, title_en="Open talk", capacity=None, starts_at="2027-08-22T13:00:00+07:00",
+                ends_at="2027-08-22T14:00:00+07:00")
+    with renderings(app) as counts:
+        first = client.get(URL)
+        second = client.get(URL)
+        page_first = client.get(DAY_PAGE, headers=ENGLISH)
+        page_second = client.get(DAY_PAGE, headers=ENGLISH)
+    assert counts == {"reads": 2, "page": 1}  # one for the API answer, one for the page
+    assert first.status_code == second.status_code == 200
+    assert second.get_json() == first.get_json() and second.mimetype == "application/json"
+    assert [s["seats_left"] for s in second.get_json()] == [2, None]
+    assert page_second.get_data(as_text=True) == page_first.get_data(as_text=True)
+    assert "2 seats left" in page_second.get_data(as_text=True)
+
+
+def test_a_programme_change_is_seen_at_once(app, client, world):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id)
+    client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
+    patched = client.patch(f"/api/v1/sessions/{session_id}", json={"title_en": "Renamed workshop"},
+                           headers=world.bangkok_organiser)
+    assert patched.status_code == 200, patched.get_json()
+    assert client.get(URL).get_json()[0]["title_en"] == "Renamed workshop"
+    assert "Renamed workshop" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    added = add_session(client, world, title_en="Second one", starts_at="2027-08-22T15:00:00+07:00",
+                        ends_at="2027-08-22T16:00:00+07:00")
+    assert [s["id"] for s in client.get(URL).get_json()] == [session_id, added]
+    assert "Second one" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+
+
+def test_a_booking_changes_the_seats_shown_without_a_rendering(app, client, world):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=1)
+    etag = client.get(URL).headers["ETag"]
+    assert "1 seat left" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    with renderings(app) as counts:
+        book(client, world, session_id)
+        answer = client.get(URL, headers={"If-None-Match": etag})
+        page = client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    assert counts == {"reads": 0, "page": 0}
+    # The old ETag no longer matches: a full answer with the seat gone and a new ETag.
+    assert answer.status_code == 200 and answer.headers["ETag"] != etag
+    assert answer.get_json()[0]["seats_left"] == 0 and answer.get_json()[0]["waitlist_length"] == 0
+    assert "Full — join the waitlist" in page and "seat left" not in page
+    assert client.get(URL, headers={"If-None-Match": answer.headers["ETag"]}).status_code == 304
+
+
+def test_with_redis_down_the_programme_is_rendered_from_the_database(app, client, world, monkeypatch):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=3)
+    monkeypatch.setattr(programme_store, "_redis_rests_until", 0.0)
+    # Nothing listens on port 1: every command fails at once, as with a server that is down.
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    monkeypatch.setitem(app.extensions, "thetsakan_redis", dead)
+    with renderings(app) as counts:
+        first = client.get(URL)
+        book(client, world, session_id)
+        second = client.get(URL)
+        page = client.get(DAY_PAGE, headers=ENGLISH)
+    assert first.status_code == second.status_code == page.status_code == 200
+    assert first.get_json()[0]["seats_left"] == 3 and second.get_json()[0]["seats_left"] == 2
+    assert "2 seats left" in page.get_data(as_text=True)
+    assert counts == {"reads": 3, "page": 1}
+    assert client.get(URL, headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
+
+
+def test_a_draft_is_never_stored(app, client, world):
+    add_session(client, world, venue_id=world.room_id)
+    with renderings(app) as counts:
+        for _ in range(2):
+            assert client.get(URL, headers=world.bangkok_organiser).status_code == 200
+    assert counts["reads"] == 2
+
+
+@pytest.mark.parametrize("url", [URL, DAY_PAGE])
+def test_an_unreadable_stored_rendering_is_rendered_again(app, client, world, url):
+    publish(client, world)
+    add_session(client, world, venue_id=world.room_id)
+    good = client.get(url, headers=ENGLISH).get_data()
+    with app.app_context():
+        store = programme_store.connection()
+        for name in store.scan_iter("programme:*"):
+            store.set(name, b"not json")
+    assert client.get(url, headers=ENGLISH).get_data() == good
