@@ -19,10 +19,19 @@ install: $(VENV)/.installed
 
 # Browser code comes from npm when Node is present; the pages work without it
 # (typed and wedge scanning), the camera decoder needs it.
+# Files as targets: a second `make test` (CI runs two at once) finds them made and leaves
+# node_modules alone instead of deleting and installing it again under the other run.
 assets: $(VENV)/.installed
 	@if [ ! -f package.json ]; then true; \
-	 elif command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; \
+	 elif command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory checkin/static/build/vendor.js; \
 	 else echo "npm not found: the scanner page will accept typed codes only (install Node.js for the camera)."; fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+checkin/static/build/vendor.js: checkin/assets/vendor.js node_modules/.installed
+	npm run --silent build
 
 migrate: $(VENV)/.installed
 	$(FLASK) db upgrade

@@ -1,4 +1,6 @@
 """Thai first, English second: locale choice, Buddhist Era dates and festival-zone times."""
+import os
+import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -165,8 +167,11 @@ def compile_catalogues(directories):
                 continue
             with po_path.open("rb") as po_file:
                 catalog = read_po(po_file, locale=po_path.parent.parent.name)
-            with mo_path.open("wb") as mo_file:
+            # Written aside and moved into place: gunicorn's workers (or two test runs) start
+            # together, and one must never read a catalogue another is halfway through writing.
+            with tempfile.NamedTemporaryFile("wb", dir=mo_path.parent, suffix=".mo.tmp", delete=False) as mo_file:
                 write_mo(mo_file, catalog)
+            os.replace(mo_file.name, mo_path)
             compiled.append(str(mo_path))
     return compiled
 
