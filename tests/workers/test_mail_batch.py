@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.database import db
+from app.queues import MAINTENANCE_HOOKS, make_worker
 from mail.models import SENT, SentMessage
 from mail.services import batch
 from registrations import qr_image
@@ -34,6 +35,18 @@ def test_many_mails_go_over_one_smtp_connection(app, smtp, festival, sign_up, ru
     assert smtp.connections == 1
 
 
+def test_the_forking_worker_sends_mail_in_its_own_process_over_one_connection(app, smtp, festival, sign_up):
+    """A work-horse per mail would open a connection (and a database connection) per mail."""
+    for n in range(5):
+        sign_up(locale="en", email=f"forking{n}@example.org")
+    make_worker(app).work(burst=True)  # the default worker: feeds and reports still fork
+    assert len(smtp.messages) == 5
+    assert smtp.connections == 1
+    with app.app_context():
+        assert batch.current().pid == os.getpid()  # the batch lives in the worker, not in a work-horse
+        batch.end()
+
+
 def test_a_batch_ends_after_its_number_of_mails_and_when_idle(app, smtp, festival, sign_up, run_jobs, monkeypatch):
     monkeypatch.setattr(batch, "MESSAGES_PER_BATCH", 2)
     for n in range(5):
@@ -45,6 +58,7 @@ def test_a_batch_ends_after_its_number_of_mails_and_when_idle(app, smtp, festiva
     with app.app_context():
         batch.end_if_idle()  # the worker's upkeep
         assert "thetsakan_mail_batch" not in app.extensions
+    assert batch.end_if_idle in app.extensions[MAINTENANCE_HOOKS]
 
 
 def test_a_forked_process_never_talks_on_its_parents_connection(app, smtp, festival, sign_up, run_jobs):
