@@ -15,6 +15,9 @@ A batch ends, and the next mail starts a new one:
 * when the SMTP settings changed;
 * in a forked process, which never talks on its parent's socket.
 
+One batch per process: mail is sent by worker jobs, one at a time on the worker's
+thread (webhooks' delivery threads send no mail).
+
 The exactly-once ledger does not know batches: each mail is still claimed,
 committed to `sending` just before its DATA and marked `sent` on its own.
 """
