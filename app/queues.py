@@ -38,6 +38,10 @@ SCHEDULER_DEAD_AFTER = 10
 # app (app/ names no job). For jobs as small and as trusted as its own maintenance:
 # a fork and a new database connection would cost more than the job.
 IN_PROCESS_JOBS = "thetsakan_worker_in_process_jobs"
+# Queues whose every job the forking worker runs in its own process, registered the same
+# way: for jobs that come by the thousand and share what the worker keeps between jobs
+# (the mail's SMTP connection), where a fork per job cost more than the job.
+IN_PROCESS_QUEUES = "thetsakan_worker_in_process_queues"
 
 
 def observed(job, queue, perform):
@@ -203,14 +207,16 @@ class AppWorker(RecoverableDequeue, MaintenanceHooks, Worker):
     """An RQ worker whose work-horses get their own database connections and an app context.
 
     Jobs registered with run_in_worker_process (the outbox dispatch: read one row,
-    enqueue its jobs) run in the worker process, as its maintenance does; every
-    other job gets a forked work-horse, so a job that crashes cannot take the
-    worker down."""
+    enqueue its jobs) and every job of a queue registered with
+    run_queue_in_worker_process (mail) run in the worker process, as its maintenance
+    does; every other job gets a forked work-horse, so a job that crashes cannot take
+    the worker down."""
 
     flask_app = None
 
     def runs_in_process(self, job):
-        return job.func_name in self.flask_app.extensions.get(IN_PROCESS_JOBS, ())
+        extensions = self.flask_app.extensions
+        return job.func_name in extensions.get(IN_PROCESS_JOBS, ()) or job.origin in extensions.get(IN_PROCESS_QUEUES, ())
 
     def execute_job(self, job, queue):
         if not self.runs_in_process(job):
@@ -268,6 +274,11 @@ class InProcessAppWorker(RecoverableDequeue, MaintenanceHooks, SimpleWorker):
 def run_in_worker_process(app, func_name):
     """Let the forking worker run this job (a dotted path) without a work-horse."""
     app.extensions.setdefault(IN_PROCESS_JOBS, set()).add(func_name)
+
+
+def run_queue_in_worker_process(app, queue_name):
+    """Let the forking worker run every job of this queue without a work-horse."""
+    app.extensions.setdefault(IN_PROCESS_QUEUES, set()).add(queue_name)
 
 
 def add_maintenance_hook(app, hook):

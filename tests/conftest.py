@@ -291,6 +291,7 @@ def smtp_server():
     class Inbox:
         def __init__(self):
             self.messages = []
+            self.peers = []  # the client's (address, port) of each message taken: one port per connection
             self.refuse = 0  # refuse this many DATA commands with 451, to test retries
             self.delay = 0.0  # seconds before answering each DATA: a slow server, so a batch is still going
             self.lock = threading.Lock()
@@ -303,11 +304,17 @@ def smtp_server():
                     self.refuse -= 1
                     return "451 4.3.0 try again later"
                 self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+                self.peers.append(session.peer)
             return "250 OK"
+
+        @property
+        def connections(self):
+            return len(set(self.peers))
 
         def clear(self):
             with self.lock:
                 self.messages.clear()
+                self.peers.clear()
                 self.refuse = 0
                 self.delay = 0.0
 

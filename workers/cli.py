@@ -5,7 +5,8 @@ import click
 from flask.cli import AppGroup
 
 from app import relay
-from app.queues import add_maintenance_hook, run_in_worker_process
+from app.queues import MAIL, add_maintenance_hook, run_in_worker_process, run_queue_in_worker_process
+from mail.services import batch
 from workers.schedule import ensure_recurring, quiet_worker_log
 from workers.warmup import warm_up
 
@@ -42,5 +43,12 @@ def register_commands(app):
     # (and opening a database connection) for it cost more than the dispatch itself,
     # once per message. The jobs it enqueues (mail, feeds, reports) still fork.
     run_in_worker_process(app, relay.DISPATCH_JOB)
+    # Mail comes by the thousand after a sign-up rush: a work-horse per mail cost a fork
+    # and a new database connection each (more than writing the mail), and it would end
+    # the batch's SMTP connection with every mail. Mail jobs run in the worker, which
+    # keeps its batch (mail/services/batch.py) from one mail job to the next; feeds,
+    # reports and imports still fork.
+    run_queue_in_worker_process(app, MAIL)
+    add_maintenance_hook(app, batch.end_if_idle)
     quiet_worker_log()
     return app

@@ -72,17 +72,29 @@ def confirmed_sessions(pass_id):
     )
 
 
+def agenda_inputs(pass_, sessions):
+    """Everything a pass's agenda body is built from, as a value: two equal values build the same
+    calendar (what lets mail build one agenda for several letters of a pass, mail/services/batch.py)."""
+    festival = pass_.festival
+    return (
+        pass_.id, pass_.locale, _public_url(), festival.id, festival.updated_at,
+        tuple((s.id, s.updated_at, s.venue_id, s.venue.name_th if s.venue else None, s.venue.name_en if s.venue else None)
+              for s in sessions),
+    )
+
+
 def agenda_name(festival, locale):
     with force_locale(locale):
         return gettext("My agenda: %(festival)s", festival=pick(festival, "name", locale))
 
 
-def agenda_body(pass_, with_festival=False):
+def agenda_body(pass_, with_festival=False, sessions=None):
+    """`sessions`: confirmed_sessions(pass_.id), when the caller has read them already."""
     festival = pass_.festival
     locale = pass_.locale if pass_.locale in ("th", "en") else "th"
     return calendar.agenda_body(
         festival,
-        confirmed_sessions(pass_.id),
+        confirmed_sessions(pass_.id) if sessions is None else sessions,
         _public_url(),
         locale,
         agenda_name(festival, locale),

@@ -14,6 +14,7 @@ from events.vocabulary import label
 from registrations import pass_codes, qr_image
 from registrations.models import CONFIRMED, WAITLISTED
 from feeds.services import store
+from mail.services import batch
 from mail.services.compose import Attachment, Inline, new_cid
 
 
@@ -131,10 +132,17 @@ def pass_cancelled(pass_, locale):
 
 
 def _pass_parts(pass_):
-    """The pass's QR code (inline image) and the visitor's agenda as it stands now (agenda.ics)."""
+    """The pass's QR code (inline image) and the visitor's agenda as it stands now (agenda.ics).
+
+    Both are drawn once per batch (a confirmation and the booking notices of one pass
+    carry the same two), keyed by what they are made of: the code itself, and the
+    agenda's inputs, so that a booking made in between still shows."""
     code = pass_codes.issue(pass_)
-    image = Inline(qr_image.png(code, box_size=6), "png", "pass-qr.png", cid=new_cid("qr"))
-    ics = store.agenda_body(pass_, with_festival=True).decode()
+    png = batch.once(("qr", code), lambda: qr_image.png(code, box_size=6))
+    image = Inline(png, "png", "pass-qr.png", cid=new_cid("qr"))
+    sessions = store.confirmed_sessions(pass_.id)
+    ics = batch.once(("agenda", store.agenda_inputs(pass_, sessions)),
+                     lambda: store.agenda_body(pass_, with_festival=True, sessions=sessions).decode())
     return image, Attachment(ics, "calendar", "agenda.ics", {"method": "PUBLISH"}), code
 
 

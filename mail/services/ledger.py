@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app.database import db, now_utc
-from mail.services import transport
+from mail.services import batch, transport
 from mail.models import CLAIMED, REFUSED, SENDING, SENT, SentMessage
 
 log = logging.getLogger(__name__)
@@ -139,7 +139,8 @@ def send_once(key, kind, pass_id, recipient, build, domain):
         return False
     try:
         message = build(claim_.message_id)
-        delivered = transport.deliver(message, recipient, lambda: commit_point(claim_))
+        # Over the batch's kept connection: the claim, the commit point and the mark stay per mail.
+        delivered = transport.deliver(message, recipient, lambda: commit_point(claim_), batch.connection())
     except transport.NotSent as exc:
         release(claim_, exc)
         raise

@@ -65,15 +65,24 @@ def test_a_worker_killed_mid_batch_and_restarted_loses_and_doubles_nothing(app, 
     # The job the killed work-horse held is RQ's to give back once the dead worker's
     # heartbeat has expired (about 90 s): that wait is RQ's, not ours, so the test
     # runs RQ's own clean-up with its clock moved past the expiry.
-    with app.app_context():
-        conn = connection()
-        survivor = make_worker(app)
-        for name in QUEUES:
-            queue = Queue(name, connection=conn)
-            StartedJobRegistry(name, connection=conn).cleanup(timestamp=time.time() + 3600)
-            for job_id in queue.intermediate_queue.get_job_ids():
-                conn.set(queue.intermediate_queue.get_first_seen_key(job_id), time.time() - 120)
-            queue.intermediate_queue.cleanup(survivor, queue)
+    # On the processes' Redis (redis_server), not the suite's that `app` talks to: there the
+    # clean-up found nothing, and the test leaned on RQ's own expiry arriving within its wait.
+    suite_redis = app.extensions.get("thetsakan_redis")
+    app.extensions["thetsakan_redis"] = redis.Redis.from_url(redis_server.url)
+    try:
+        with app.app_context():
+            conn = connection()
+            survivor = make_worker(app)
+            for name in QUEUES:
+                queue = Queue(name, connection=conn)
+                StartedJobRegistry(name, connection=conn).cleanup(timestamp=time.time() + 3600)
+                for job_id in queue.intermediate_queue.get_job_ids():
+                    conn.set(queue.intermediate_queue.get_first_seen_key(job_id), time.time() - 120)
+                queue.intermediate_queue.cleanup(survivor, queue)
+    finally:
+        app.extensions.pop("thetsakan_redis")
+        if suite_redis is not None:
+            app.extensions["thetsakan_redis"] = suite_redis
     uncertain = uncertain_keys(app)
     # The job given back is retried after its first backoff (10 s); a loaded machine may take longer.
     assert wait_until(lambda: len(mails_per_letter(smtp)) + len(uncertain_keys(app)) >= 60, seconds=180), (

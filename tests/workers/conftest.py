@@ -12,6 +12,7 @@ from app.database import db
 from app.queues import QUEUES, InProcessAppWorker, make_worker
 from app.redis_conn import connection
 from registrations import services as registrations
+from mail.services import batch
 
 FUTURE = datetime(2027, 8, 22, 3, 0, tzinfo=timezone.utc)  # 10:00 in Bangkok, a Sunday
 _emails = count(1)
@@ -62,10 +63,18 @@ def smtp(app, smtp_server):
     """Point the app at the suite's SMTP server for this test; its inbox starts empty."""
     saved = {key: app.config.get(key) for key in ("SMTP_HOST", "SMTP_PORT", "MAIL_FROM")}
     app.config.update(SMTP_HOST=smtp_server.host, SMTP_PORT=smtp_server.port, MAIL_FROM="Thetsakan <no-reply@thetsakan.example>")
+    end_batch(app)
     smtp_server.clear()
     yield smtp_server
+    end_batch(app)
     smtp_server.clear()
     app.config.update(saved)
+
+
+def end_batch(app):
+    """The test process runs mail jobs in process, like a worker: no test inherits another's SMTP connection."""
+    with app.app_context():
+        batch.end()
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Where the forking worker (`flask --app wsgi worker`) runs each job: the outbox dispatch in its own
+"""Where the forking worker (`flask --app wsgi worker`) runs each job: the outbox dispatch and the mail in its own
 process (no fork, no new database connection per message), everything else in a forked work-horse."""
 import os
 import subprocess
@@ -15,7 +15,7 @@ from app import relay
 from app.database import db
 from app.enqueue import RETRY_MAX
 from app.outbox import emit
-from app.queues import DEFAULT, IN_PROCESS_JOBS, make_worker, run_in_worker_process
+from app.queues import DEFAULT, IN_PROCESS_JOBS, IN_PROCESS_QUEUES, MAIL, make_worker, run_in_worker_process
 from app.redis_conn import connection
 from registrations.models import Pass
 from workers.dispatch import TOPICS, job_id
@@ -54,10 +54,12 @@ def test_a_registered_job_runs_in_the_worker_process_and_any_other_in_a_work_hor
     assert int((tmp_path / "other").read_text()) != os.getpid()
 
 
-def test_only_the_dispatch_is_registered_and_no_mail_feed_or_report_job(app):
+def test_the_dispatch_and_the_mail_queue_run_in_the_worker_and_no_feed_or_report_job(app):
     registered = app.extensions[IN_PROCESS_JOBS]
     assert relay.DISPATCH_JOB in registered
     assert not registered & {spec.func for specs in TOPICS.values() for spec in specs}
+    # Mail by its queue (every mail job, the fan-outs' too: tests/workers/test_mail_batch.py); nothing else.
+    assert app.extensions[IN_PROCESS_QUEUES] == {MAIL}
 
 
 def test_sign_ups_through_the_forking_worker_each_get_one_confirmation(app, smtp, festival, sign_up):
