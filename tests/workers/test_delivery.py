@@ -1,6 +1,4 @@
 """Delivery: an SMTP outage delays mail and loses none; a claimed key is sent once; doubtful sends are never repeated."""
-import socket
-import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,6 +10,7 @@ from app.database import db
 from app.queues import MAIL
 from app.redis_conn import connection
 from tests.conftest import free_port
+from tests.workers.scripted_smtp import OK, ScriptedSMTP
 from mail.services import ledger
 from mail.models import CLAIMED, REFUSED, SENDING, SENT, SentMessage
 
@@ -111,57 +110,21 @@ def test_only_the_holder_of_the_current_claim_reaches_the_commit_point(app):
         db.session.remove()
 
 
-class RudeSMTP:
+class RudeSMTP(ScriptedSMTP):
     """An SMTP server that takes the whole message, or only the envelope, and hangs up without answering."""
 
     def __init__(self, hang_up_after):
         self.hang_up_after = hang_up_after  # "data" or "rcpt"
-        self.received = []
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(5)
-        self.port = self.server.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-        self.thread.start()
+        super().__init__()
 
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            with conn:
-                self.talk(conn.makefile("rb"), conn)
+    def answer(self, command, line, session):
+        if command.startswith(b"RCPT") and self.hang_up_after == "rcpt":
+            return None
+        return OK
 
-    def talk(self, lines, conn):
-        conn.sendall(b"220 rude ESMTP\r\n")
-        for raw in lines:
-            command = raw.strip().upper()
-            if command.startswith((b"EHLO", b"HELO")):
-                conn.sendall(b"250 rude\r\n")
-            elif command.startswith(b"MAIL"):
-                conn.sendall(b"250 ok\r\n")
-            elif command.startswith(b"RCPT"):
-                if self.hang_up_after == "rcpt":
-                    return
-                conn.sendall(b"250 ok\r\n")
-            elif command == b"DATA":
-                conn.sendall(b"354 go on\r\n")
-                body = []
-                for line in lines:
-                    if line == b".\r\n":
-                        break
-                    body.append(line)
-                self.received.append(b"".join(body))
-                return  # hang up: no 250, no 4xx
-            elif command == b"QUIT":
-                conn.sendall(b"221 bye\r\n")
-                return
-            else:
-                conn.sendall(b"250 ok\r\n")
-
-    def close(self):
-        self.server.close()
+    def after_data(self, body, session):
+        self.received.append(body)
+        return None  # hang up: no 250, no 4xx
 
 
 @pytest.mark.parametrize(("hang_up_after", "expected_status"), [("data", SENDING), ("rcpt", REFUSED)])

@@ -2,8 +2,6 @@
 its own process, opens a new one at once when the server dropped the kept one (nothing lost or doubled),
 and draws each pass's QR code and agenda once per batch."""
 import os
-import socket
-import threading
 from collections import Counter
 from datetime import timedelta
 
@@ -16,6 +14,7 @@ from mail.models import SENT, SentMessage
 from mail.services import batch
 from registrations import qr_image
 from feeds.services import store
+from tests.workers.scripted_smtp import OK, ScriptedSMTP
 from tests.workers.conftest import FUTURE
 from tests.workers.test_booking_mail_parts import agenda
 
@@ -81,58 +80,26 @@ def test_a_forked_process_never_talks_on_its_parents_connection(app, smtp, festi
     assert smtp.connections == 1
 
 
-class DroppingSMTP:
+class DroppingSMTP(ScriptedSMTP):
     """An SMTP server that takes `per_connection` messages on a connection, then drops it: silently
     (closes the socket after the 250) or politely (answers the next MAIL FROM with 421 and closes)."""
 
     def __init__(self, per_connection, how):
         self.per_connection, self.how = per_connection, how
-        self.received = []  # (connection number, recipient)
-        self.connections = 0
-        self.server = socket.socket()
-        self.server.bind(("127.0.0.1", 0))
-        self.server.listen(5)
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self.serve, daemon=True).start()
+        super().__init__()  # received: (connection number, recipient)
 
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            self.connections += 1
-            with conn:
-                self.talk(conn.makefile("rb"), conn, self.connections)
+    def answer(self, command, line, session):
+        if command.startswith(b"MAIL") and session.get("taken", 0) >= self.per_connection:
+            return b"421 4.7.0 too many messages on this connection\r\n"
+        if command.startswith(b"RCPT"):
+            session["recipient"] = line[8:].decode()
+        return OK
 
-    def talk(self, lines, conn, number):
-        conn.sendall(b"220 dropping ESMTP\r\n")
-        taken, recipient = 0, None
-        for raw in lines:
-            command = raw.strip().upper()
-            if command.startswith(b"MAIL") and taken >= self.per_connection:
-                conn.sendall(b"421 4.7.0 too many messages on this connection\r\n")
-                return
-            if command.startswith(b"RCPT"):
-                recipient = raw.strip()[8:].decode()
-            if command == b"DATA":
-                conn.sendall(b"354 go on\r\n")
-                for line in lines:
-                    if line == b".\r\n":
-                        break
-                self.received.append((number, recipient))
-                conn.sendall(b"250 ok\r\n")
-                taken += 1
-                if taken >= self.per_connection and self.how == "silently":
-                    return
-            elif command == b"QUIT":
-                conn.sendall(b"221 bye\r\n")
-                return
-            else:
-                conn.sendall(b"250 ok\r\n")
-
-    def close(self):
-        self.server.close()
+    def after_data(self, body, session):
+        self.received.append((session["number"], session.get("recipient")))
+        session["taken"] = session.get("taken", 0) + 1
+        session["hang_up"] = session["taken"] >= self.per_connection and self.how == "silently"
+        return OK
 
 
 @pytest.mark.parametrize("how", ["silently", "politely"])
