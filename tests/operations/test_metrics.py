@@ -8,12 +8,12 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import metrics
 from app.database import db
-from app.queues import make_worker
+from app.enqueue import enqueue_once
+from app.queues import FEEDS, make_worker
 from registrations.models import CONFIRMED, WAITLISTED
 from tests.conftest import bearer
 from tests.operations.conftest import ROOT
@@ -166,23 +166,28 @@ def test_a_restarted_node_starts_its_counts_afresh(tmp_path, database_url, redis
 
 
 def test_jobs_counted_in_work_horses_add_up_in_one_file_per_worker(app, smtp, festival, sign_up):
+    """Feed rebuilds still get a forked work-horse each (mail runs in the worker itself): their
+    counts add up in one file named after the worker, not one file per horse."""
     directory = metrics.directory()
 
-    def confirmations():
+    def finished(queue, job):
         with app.app_context():
             found = samples(metrics.exposition().decode())
-        return value(found, "thetsakan_job_duration_seconds_count", queue="mail",
-                     job="workers.jobs.mail.send_pass_confirmation", outcome="finished")
+        return value(found, "thetsakan_job_duration_seconds_count", queue=queue, job=job, outcome="finished")
 
+    rebuilds = ("feeds", "workers.jobs.feeds.rebuild_agenda")
+    confirmations = ("mail", "workers.jobs.mail.send_pass_confirmation")
     # Other processes of the suite (workers it started) may share the directory: only the
     # files this burst adds are this worker's.
     files_before = set(glob.glob(os.path.join(directory, "*.db")))
-    before = confirmations()
-    for n in range(4):
-        sign_up(email=f"horse{n}@example.org")
+    rebuilt_before, confirmed_before = finished(*rebuilds), finished(*confirmations)
+    pass_ids = [sign_up(email=f"horse{n}@example.org") for n in range(4)]
     with app.app_context():
-        make_worker(app).work(burst=True)  # the forking worker: each mail in a work-horse
-    assert confirmations() == before + 4
+        for pass_id in pass_ids:
+            enqueue_once(FEEDS, rebuilds[1], {"pass_id": pass_id}, job_id=f"test-rebuild-{pass_id}")
+        make_worker(app).work(burst=True)  # the forking worker: each rebuild in a work-horse
+    assert finished(*rebuilds) == rebuilt_before + 4
+    assert finished(*confirmations) == confirmed_before + 4
     assert len(smtp.messages) == 4
     # Four work-horses, one file: named after the worker (this process), not after each horse.
     assert glob.glob(os.path.join(directory, f"histogram_horse-{os.getpid()}.db"))
