@@ -176,19 +176,17 @@ def test_jobs_counted_in_work_horses_add_up_in_one_file_per_worker(app, smtp, fe
         return value(found, "thetsakan_job_duration_seconds_count", queue=queue, job=job, outcome="finished")
 
     rebuilds = ("feeds", "workers.jobs.feeds.rebuild_agenda")
-    confirmations = ("mail", "workers.jobs.mail.send_pass_confirmation")
     # Other processes of the suite (workers it started) may share the directory: only the
     # files this burst adds are this worker's.
     files_before = set(glob.glob(os.path.join(directory, "*.db")))
-    rebuilt_before, confirmed_before = finished(*rebuilds), finished(*confirmations)
+    rebuilt_before = finished(*rebuilds)
     pass_ids = [sign_up(email=f"horse{n}@example.org") for n in range(4)]
     with app.app_context():
         for pass_id in pass_ids:
             enqueue_once(FEEDS, rebuilds[1], {"pass_id": pass_id}, job_id=f"test-rebuild-{pass_id}")
         make_worker(app).work(burst=True)  # the forking worker: each rebuild in a work-horse
     assert finished(*rebuilds) == rebuilt_before + 4
-    assert finished(*confirmations) == confirmed_before + 4
-    assert len(smtp.messages) == 4
+    assert len(smtp.messages) == 4  # the mail ran too, in the worker itself (no horse, so no file of its own)
     # Four work-horses, one file: named after the worker (this process), not after each horse.
     assert glob.glob(os.path.join(directory, f"histogram_horse-{os.getpid()}.db"))
     added = set(glob.glob(os.path.join(directory, "*.db"))) - files_before
