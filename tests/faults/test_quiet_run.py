@@ -20,10 +20,6 @@ QUIET_SECONDS = 60
 
 
 def test_a_lone_sign_up_after_a_quiet_minute_is_mailed_within_seconds(app, processes, festival, smtp, tmp_path):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        # `make run` is the zero-set-up stack (SQLite, embedded Redis); on the PostgreSQL run
-        # the same processes would add a quiet minute and test nothing more.
-        pytest.skip("make run's stack is SQLite with the embedded Redis: tested on the SQLite run")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     up = processes.spawn(
