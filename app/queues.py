@@ -1,11 +1,12 @@
 """RQ queues named by purpose, and the workers that run jobs inside the app context."""
 import os
+import threading
 import time
 
 import redis
 from prometheus_client.core import GaugeMetricFamily
 from rq import Queue, SimpleWorker, Worker, worker_registration
-from rq.defaults import DEFAULT_WORKER_TTL
+from rq.worker.base import BaseWorker
 from rq.exceptions import DequeueTimeout, NoSuchJobError
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
@@ -125,6 +126,61 @@ class RecoverableDequeue:
         return super().prepare_job_execution(job, remove_from_intermediate_queue=True)
 
 
+class JobHeartbeat(threading.Thread):
+    """Beats for a job that runs in the worker process, as RQ's monitoring loop beats for a work-horse's.
+
+    RQ renews a running job's place in its started registry only from the loop that
+    waits on a work-horse. A job run in the worker itself got a registration covering
+    its whole time limit instead (a mail job: 240 s), so a worker killed during one had
+    its job given back minutes later than a work-horse's (about 90 s). This thread
+    renews it every job_monitoring_interval with RQ's own time-to-live, and stops
+    renewing once the job has outlived its time limit by RQ's minute: a job whose time
+    limit could not stop it is then given back, as a work-horse would have been killed."""
+
+    def __init__(self, worker, job):
+        super().__init__(name=f"heartbeat of job {job.id}", daemon=True)
+        self.worker, self.job = worker, job
+        self.started = time.monotonic()
+        self.stopped = threading.Event()
+
+    def run(self):
+        while not self.stopped.wait(self.worker.job_monitoring_interval):
+            working = time.monotonic() - self.started
+            if self.job.timeout is not None and self.job.timeout != -1 and working > self.job.timeout + 60:
+                return
+            try:
+                self.worker.set_current_job_working_time(working)
+                self.worker.maintain_heartbeats(self.job)
+            except (redis.exceptions.RedisError, OSError) as error:
+                # Redis away for a moment: the next beat tries again (the registration allows a minute).
+                self.worker.log.warning("heartbeat of job %s skipped: %s: %s", self.job.id, type(error).__name__, error)
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+
+
+class BeatsForJobsInProcess:
+    """A worker that runs jobs in its own process and keeps their heartbeat as for a work-horse (JobHeartbeat)."""
+
+    def perform_in_process(self, job, queue, perform):
+        heartbeat = JobHeartbeat(self, job)
+        heartbeat.start()
+        try:
+            with self.flask_app.app_context():
+                try:
+                    return observed(job, queue, perform)
+                finally:
+                    db.session.remove()
+        finally:
+            heartbeat.stop()
+
+    def get_heartbeat_ttl(self, job):
+        # RQ's, as for a work-horse: SimpleWorker's covers the job's whole time limit,
+        # which nothing would need to renew.
+        return BaseWorker.get_heartbeat_ttl(self, job)
+
+
 def queue(name=DEFAULT, app=None):
     return Queue(name, connection=connection(app))
 
@@ -203,7 +259,7 @@ class MaintenanceHooks:
                     db.session.remove()
 
 
-class AppWorker(RecoverableDequeue, MaintenanceHooks, Worker):
+class AppWorker(RecoverableDequeue, MaintenanceHooks, BeatsForJobsInProcess, Worker):
     """An RQ worker whose work-horses get their own database connections and an app context.
 
     Jobs registered with run_in_worker_process (the outbox dispatch: read one row,
@@ -223,19 +279,8 @@ class AppWorker(RecoverableDequeue, MaintenanceHooks, Worker):
             return super().execute_job(job, queue)
         # What SimpleWorker.execute_job does: no fork, RQ's own bookkeeping, timeout by SIGALRM.
         self.prepare_execution(job)
-        with self.flask_app.app_context():
-            try:
-                observed(job, queue, lambda: super(AppWorker, self).perform_job(job, queue))
-            finally:
-                db.session.remove()
+        self.perform_in_process(job, queue, lambda: super(AppWorker, self).perform_job(job, queue))
         self.set_state(WorkerStatus.IDLE)
-
-    def get_heartbeat_ttl(self, job):
-        if not self.runs_in_process(job):
-            return super().get_heartbeat_ttl(job)
-        # No monitoring loop renews the heartbeat while the job runs here: cover its
-        # whole time limit, as SimpleWorker does, or the job would look abandoned.
-        return DEFAULT_WORKER_TTL if job.timeout == -1 else int(job.timeout or DEFAULT_WORKER_TTL) + 60
 
     def kill_horse(self, *args, **kwargs):
         # With no work-horse (an in-process job), RQ's kill_horse would signal the
@@ -256,7 +301,7 @@ class AppWorker(RecoverableDequeue, MaintenanceHooks, Worker):
                 db.session.remove()
 
 
-class InProcessAppWorker(RecoverableDequeue, MaintenanceHooks, SimpleWorker):
+class InProcessAppWorker(RecoverableDequeue, MaintenanceHooks, BeatsForJobsInProcess, SimpleWorker):
     """Jobs run in the worker process itself (no fork per job): more throughput for short jobs
     such as mail (docs/benchmarks.md), at the price of isolation: a job that crashes the
     interpreter or leaks memory takes the worker with it. `flask --app wsgi worker --no-fork`."""
@@ -264,11 +309,7 @@ class InProcessAppWorker(RecoverableDequeue, MaintenanceHooks, SimpleWorker):
     flask_app = None
 
     def perform_job(self, job, queue):
-        with self.flask_app.app_context():
-            try:
-                return observed(job, queue, lambda: super(InProcessAppWorker, self).perform_job(job, queue))
-            finally:
-                db.session.remove()
+        return self.perform_in_process(job, queue, lambda: super(InProcessAppWorker, self).perform_job(job, queue))
 
 
 def run_in_worker_process(app, func_name):

