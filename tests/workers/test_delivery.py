@@ -145,3 +145,26 @@ def test_a_hang_up_after_the_data_is_doubtful_and_one_before_it_is_a_refusal(app
     else:
         assert rude.received == [] and attempts == 6  # first try and five retries
         assert len(mail_jobs(app, "failed_job_registry")) == 1  # given up: waiting for /admin/jobs
+
+
+def test_the_claim_leaves_what_the_job_loaded_for_the_letter(app, smtp, festival, sign_up):
+    """Claiming commits; the letter is written from the pass the job had just read, not read again
+    after that commit (with its festival: four more round trips a mail)."""
+    from workers.jobs.mail import send_pass_confirmation
+
+    pass_id = sign_up(locale="en")
+    reads = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM passes" in statement:
+            reads.append(statement)
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert send_pass_confirmation(pass_id) is True
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+            db.session.remove()
+    assert len(reads) == 1
+    assert sent_rows(app)[0][:3] == (f"pass.created:{pass_id}", SENT, 1)
