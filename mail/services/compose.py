@@ -1,7 +1,7 @@
 """One email: HTML and plain text from templates, inline images, attachments and proper headers."""
 from dataclasses import dataclass, field
 from email import policy
-from email.headerregistry import Address
+from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlsplit
@@ -11,8 +11,28 @@ from flask_babel import force_locale
 
 from app.database import now_utc
 
+
+class _Headers(HeaderRegistry):
+    """The default registry of header classes, making each class once.
+
+    The email package's registry makes a new class (type()) for every header value it
+    parses, stored or read: about 50 a confirmation, half the time of composing and
+    writing one (docs/benchmarks.md). The class depends only on the header's name."""
+
+    def __init__(self):
+        super().__init__()
+        self._made = {}
+
+    def __getitem__(self, name):
+        name = name.lower()
+        made = self._made.get(name)
+        if made is None:
+            made = self._made[name] = super().__getitem__(name)
+        return made
+
+
 # 7-bit bodies (quoted-printable or base64, whichever is shorter): no server needs 8BITMIME.
-POLICY = policy.default.clone(cte_type="7bit")
+POLICY = policy.default.clone(cte_type="7bit", header_factory=_Headers())
 
 
 @dataclass
