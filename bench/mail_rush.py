@@ -18,9 +18,11 @@ Each mode runs the same rush on a festival of its own, in the same run:
   with this checkout's compiled catalogues and the same venv, database and Redis);
 * `before --no-fork`: the same, with `--no-fork`;
 * `now` and `now --no-fork`: this checkout's workers.
-Without BENCH_BEFORE_REF only the `now` modes run. BENCH_RUSH_ROUNDS (default 1) repeats the
-modes, in reverse order every other round, so that the machine's neighbours weigh
-on each alike. BENCH_RUSH_TIMEOUT (default 600 s) bounds each mode.
+Without BENCH_BEFORE_REF only the `now` modes run; BENCH_RUSH_NO_FORK=0 leaves the
+`--no-fork` modes out (mail runs in the worker process either way). BENCH_RUSH_ROUNDS
+(default 1) repeats the modes, in reverse order every other round, so that the
+machine's neighbours weigh on each alike. BENCH_RUSH_TIMEOUT (default 600 s) bounds
+each mode. Each mode notes the machine's one-minute load average at its start and end.
 """
 import io
 import os
@@ -52,6 +54,7 @@ VISITORS = int(os.environ.get("BENCH_RUSH_VISITORS", "2000"))
 ROUNDS = int(os.environ.get("BENCH_RUSH_ROUNDS", "1"))
 TIMEOUT = float(os.environ.get("BENCH_RUSH_TIMEOUT", "600"))
 BEFORE_REF = os.environ.get("BENCH_BEFORE_REF")
+NO_FORK_MODES = os.environ.get("BENCH_RUSH_NO_FORK", "1") != "0"
 WORKERS = 2
 GOAL_S = 60  # issue 14: every confirmation handed to SMTP within a minute of its sign-up
 
@@ -121,6 +124,7 @@ def start_workers(stack, smtp_port, tree, extra):
 
 
 def run_mode(stack, smtp_port, label, tree, extra, slug):
+    load_before = os.getloadavg()[0]
     stack.seed(make_festival, slug)
     workers = start_workers(stack, smtp_port, tree, extra)
     try:
@@ -144,6 +148,7 @@ def run_mode(stack, smtp_port, label, tree, extra, slug):
         "wait_p50_s": round(statistics.median(seconds), 1) if seconds else None,
         "wait_p95_s": round(seconds[int(0.95 * (len(seconds) - 1))], 1) if seconds else None,
         "wait_max_s": round(seconds[-1], 1) if seconds else None,
+        "load": f"{load_before:.1f}-{os.getloadavg()[0]:.1f}",
     }
 
 
@@ -154,6 +159,8 @@ def run(stack):
     if tree is not None:
         modes = [(f"before ({BEFORE_REF[:10]})", tree, []), (f"before ({BEFORE_REF[:10]}) --no-fork", tree, ["--no-fork"]),
                  *modes]
+    if not NO_FORK_MODES:
+        modes = [mode for mode in modes if "--no-fork" not in mode[2]]
     results = []
     try:
         print(f"\n== mail rush: {VISITORS} sign-ups, {WORKERS} workers per mode, {ROUNDS} round(s)")
@@ -168,10 +175,10 @@ def run(stack):
         sink.wait(timeout=10)
         if tree is not None:
             shutil.rmtree(tree, ignore_errors=True)
-    print(f"{'round':>5} {'workers':<34} {'sent':>10} {'sign-ups s':>10} {'mails/s':>8} {'wait p50':>9} {'p95':>6} {'max':>6}")
+    print(f"{'round':>5} {'workers':<34} {'sent':>10} {'sign-ups s':>10} {'mails/s':>8} {'wait p50':>9} {'p95':>6} {'max':>6} {'load':>9}")
     for r in results:
         print(f"{r['round']:>5} {r['mode']:<34} {r['sent']:>5}/{r['signed_up']:<4} {r['sign_up_s']:>10} "
-              f"{r['mails_per_s']:>8} {r['wait_p50_s']:>9} {r['wait_p95_s']:>6} {r['wait_max_s']:>6}")
+              f"{r['mails_per_s']:>8} {r['wait_p50_s']:>9} {r['wait_p95_s']:>6} {r['wait_max_s']:>6} {r['load']:>9}")
     now = [r for r in results if r["mode"] == "now"]
     for r in results:
         if r["mode"] != "now":
