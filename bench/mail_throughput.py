@@ -15,6 +15,13 @@ each half.
 The baseline sends the same kind of message (200 real confirmations, built by the
 same code, cycled) with smtplib: over one connection, and one connection per
 message as the workers do.
+
+    python -m bench.mail_throughput in-process     (BENCH_MAILS=300 BENCH_PROFILE=1 ...)
+
+One worker in this process (the default AppWorker, burst mode: the dispatch and the
+mail jobs) sends BENCH_MAILS confirmations: CPU milliseconds a mail, mails a second,
+SQL statements and Redis commands a mail; with BENCH_PROFILE=1 under cProfile
+(statistics in /tmp/mail_profile.out, the top functions printed).
 """
 import os
 import smtplib
@@ -210,7 +217,60 @@ def run(stack):
         sink.wait(timeout=10)
 
 
+def in_process():
+    """One worker in this process sending BENCH_MAILS confirmations (see the docstring)."""
+    import cProfile
+    import pstats
+
+    from app.queues import GENERAL_QUEUES, make_worker
+    from app.redis_conn import connection
+
+    stack = Stack()
+    stack.fresh()
+    stack.seed(seed, MAILS)
+    ids = stack.seed(waiting_ids)
+    sink, port = start_sink()
+    app = stack.app()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, MAIL_FROM="Thetsakan <no-reply@thetsakan.example>")
+    statements = [0]
+
+    def count(*_args):
+        statements[0] += 1
+
+    try:
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", count)
+            relay.hand_over(ids)
+            db.session.remove()
+            connection().config_resetstat()
+        worker = make_worker(app, GENERAL_QUEUES)
+        profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") == "1" else None
+        wall, cpu = time.perf_counter(), time.process_time()
+        if profile:
+            profile.enable()
+        worker.work(burst=True, logging_level="WARNING")
+        if profile:
+            profile.disable()
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        with app.app_context():
+            sent = sent_count()
+            commands = sum(v["calls"] for v in connection().info("commandstats").values())
+            db.session.remove()
+    finally:
+        sink.terminate()
+        sink.wait(timeout=10)
+    print(f"sent {sent}/{MAILS} in {wall:.1f} s, {cpu:.1f} s CPU: {1000 * cpu / max(sent, 1):.1f} ms CPU a mail, "
+          f"{sent / wall:.1f} mails/s, {statements[0] / max(sent, 1):.1f} SQL statements and "
+          f"{commands / max(sent, 1):.1f} Redis commands a mail; load average {os.getloadavg()[0]:.1f}")
+    if profile:
+        profile.dump_stats("/tmp/mail_profile.out")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
 def main():
+    if sys.argv[1:] == ["in-process"]:
+        in_process()
+        return
     with Stack() as stack:
         run(stack)
 
