@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from app import metrics
 from app.database import db, now_utc
@@ -30,18 +29,19 @@ from checkin.models import (
     SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Scan,
 )
 from registrations import pass_codes
-from registrations.models import CONFIRMED, Booking, Pass
+from registrations.models import CONFIRMED, PASS_ACTIVE, Booking, PartyMember, Pass
 from registrations.models import WAITLISTED as BOOKING_WAITLISTED
 from registrations.services import seats
 
 
 @dataclass
 class Outcome:
-    """What a scan answered; `scan` is the stored row (a Scan, or the StoredScan just written)."""
+    """What a scan answered; `scan` is the stored row (a Scan, or the StoredScan just written);
+    `pass_` a Pass or the PassAtGate a scan of a code read."""
 
     result: str
     scan: "Scan | admissions.StoredScan"
-    pass_: Pass | None = None
+    pass_: "Pass | PassAtGate | None" = None
     first_scanned_at: datetime | None = None
     walk_in: bool = False
     detail: str = ""
@@ -64,15 +64,40 @@ class _Verdict:
     first_scanned_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PassAtGate:
+    """What a scan reads of a pass: enough to judge it and to show it to the staff member."""
+
+    id: int
+    festival_id: int
+    serial: int
+    status: str
+    name: str
+    age_group: str
+    party_size: int
+
+    @property
+    def is_active(self):
+        return self.status == PASS_ACTIVE
+
+
+# One row in Core, built once: the pass's ORM object, its party loaded as a joined collection to
+# be counted, and the statement built per scan cost more CPU than the read itself.
+_PASS_AT_GATE = sa.select(
+    Pass.id, Pass.festival_id, Pass.serial, Pass.status, Pass.name, Pass.age_group,
+    (sa.select(sa.func.count(PartyMember.id)).where(PartyMember.pass_id == Pass.id).scalar_subquery() + 1)
+    .label("party_size"),
+).where(Pass.public_id == sa.bindparam("public_id"))
+
+
 def read_pass(code, festival_id):
-    """(pass, refusal, detail): the pass behind a code, or why there is none to admit."""
+    """(pass, refusal, detail): the pass behind a code (a PassAtGate), or why there is none to admit."""
     try:
         parsed = _verify(code)
     except pass_codes.InvalidCode as error:
         return None, INVALID, str(error)[:40]
-    pass_ = db.session.scalars(
-        sa.select(Pass).options(joinedload(Pass.party)).where(Pass.public_id == parsed.public_id)
-    ).unique().first()
+    row = db.session.execute(_PASS_AT_GATE, {"public_id": parsed.public_id}).first()
+    pass_ = PassAtGate(*row) if row is not None else None
     if pass_ is None or pass_.festival_id != parsed.festival_id:
         return None, INVALID, "unknown_pass"
     if parsed.festival_id != festival_id:
@@ -300,7 +325,7 @@ def _session_door(checkpoint, pass_, rehearsal):
     if checkpoint.festival.allow_walk_ins:
         # Registrations owns the seats: it seats the party's people the session is for, if free,
         # under the same lock as bookings. A rehearsal asks without taking.
-        taken = seats.walk_in(session.id, pass_, take=not rehearsal)
+        taken = seats.walk_in(session.id, db.session.get(Pass, pass_.id), take=not rehearsal)
         if taken:
             return _Verdict(ADMITTED, "walk_in", walk_in=True, party_size=taken)
     return _Verdict(refusal, "", party_size=pass_.party_size)
