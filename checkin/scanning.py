@@ -90,14 +90,49 @@ _PASS_AT_GATE = sa.select(
 ).where(Pass.public_id == sa.bindparam("public_id"))
 
 
+# The refusals of _judge_pass below that the database can tell: where none applies, the read also
+# locks the pass's admission (a code of this checkpoint's festival, checked before asking).
+_READ_AND_LOCK = admissions.read_and_lock_statement(_PASS_AT_GATE, lambda found: sa.and_(
+    found.c.festival_id == sa.bindparam("festival_id"), found.c.status == PASS_ACTIVE,
+    found.c.serial <= sa.bindparam("code_serial"),
+))
+_PASS_FIELDS = len(_PASS_AT_GATE.selected_columns)
+
+
 def read_pass(code, festival_id):
     """(pass, refusal, detail): the pass behind a code (a PassAtGate), or why there is none to admit."""
     try:
         parsed = _verify(code)
     except pass_codes.InvalidCode as error:
         return None, INVALID, str(error)[:40]
+    return _read(parsed, festival_id)
+
+
+def _read(parsed, festival_id):
     row = db.session.execute(_PASS_AT_GATE, {"public_id": parsed.public_id}).first()
-    pass_ = PassAtGate(*row) if row is not None else None
+    return _judge_pass(PassAtGate(*row) if row is not None else None, parsed, festival_id)
+
+
+def _read_and_lock(code, checkpoint):
+    """read_pass, and on PostgreSQL the lock of the admission in the same statement when the pass
+    is admissible: (pass, refusal, detail, locked AdmissionState or None)."""
+    try:
+        parsed = _verify(code)
+    except pass_codes.InvalidCode as error:
+        return None, INVALID, str(error)[:40], None
+    if parsed.festival_id != checkpoint.festival_id or admissions.dialect() != "postgresql":
+        return (*_read(parsed, checkpoint.festival_id), None)
+    row = db.session.execute(_READ_AND_LOCK, {
+        "public_id": parsed.public_id, "festival_id": checkpoint.festival_id, "code_serial": parsed.serial,
+        "checkpoint_id": checkpoint.id, "created_at": now_utc(),
+    }).first()
+    if row is None:
+        return None, INVALID, "unknown_pass", None
+    pass_, refusal, detail = _judge_pass(PassAtGate(*row[:_PASS_FIELDS]), parsed, checkpoint.festival_id)
+    return pass_, refusal, detail, admissions.locked_state(row)
+
+
+def _judge_pass(pass_, parsed, festival_id):
     if pass_ is None or pass_.festival_id != parsed.festival_id:
         return None, INVALID, "unknown_pass"
     if parsed.festival_id != festival_id:
@@ -151,9 +186,13 @@ def scan_code(checkpoint, code, *, user=None, device_id="", scanned_at=None, dir
     _check_direction(checkpoint, direction)
     received_at = now_utc()
     scanned_at = scanned_at or received_at
-    pass_, refusal, detail = read_pass(code, checkpoint.festival_id)
+    if checkpoint.is_open_at(scanned_at) and not is_rehearsal(checkpoint.festival, scanned_at):
+        # The pass and the lock of its admission in one round trip (the admission is the next thing asked).
+        pass_, refusal, detail, locked = _read_and_lock(code, checkpoint)
+    else:
+        (pass_, refusal, detail), locked = read_pass(code, checkpoint.festival_id), None
     return _decide(checkpoint, pass_, refusal, detail, user=user, device_id=device_id, scanned_at=scanned_at,
-                   received_at=received_at, direction=direction, source=source, local_id=local_id)
+                   received_at=received_at, direction=direction, source=source, local_id=local_id, locked=locked)
 
 
 def scan_pass(checkpoint, pass_, *, source, scanned_at=None, device_id="", user=None):
@@ -232,7 +271,8 @@ def is_rehearsal(festival, scanned_at):
 
 
 def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, received_at, direction, source,
-            local_id):
+            local_id, locked=None):
+    """`locked`: the pass's admission, already locked in this transaction by the read of the pass."""
     verdict = _Verdict(refusal, detail)
     admission = None
     rehearsal = is_rehearsal(checkpoint.festival, scanned_at)
@@ -241,7 +281,7 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
     if verdict.result is None:
         # A rehearsal is judged as if the pass had not been seen here: an admission never stored,
         # so that neither it nor the real scans that follow see each other.
-        admission = admissions.AdmissionState() if rehearsal else admissions.lock(
+        admission = admissions.AdmissionState() if rehearsal else locked or admissions.lock(
             checkpoint.id, pass_.id, checkpoint.festival_id)
         verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal)
     party_size = verdict.party_size or (pass_.party_size if pass_ is not None else 0)
