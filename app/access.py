@@ -24,11 +24,15 @@ from app.users import ADMIN
 # The app's own machinery, public by nature: static files and the OpenAPI document.
 MACHINERY_PUBLIC = frozenset({"static", "api-docs.openapi_json"})
 
-_city_resolvers = {}  # URL argument -> function(value) -> SELECT of the city id
+_city_resolvers = {}  # URL argument -> function(value) -> SELECT of the city id [, its parameters]
 
 
 def city_resolver(argument):
-    """Register `function(value) -> SELECT city_id` for a URL argument (`slug`, `session_id`, ...)."""
+    """Register `function(value) -> SELECT city_id` for a URL argument (`slug`, `session_id`, ...).
+
+    The function may answer `(SELECT, parameters)` instead: a statement built once, with bound
+    parameters, for the arguments of hot paths (a gate scan names its checkpoint).
+    """
 
     def register(function):
         _city_resolvers[argument] = function
@@ -42,7 +46,9 @@ def city_of(argument, value):
     resolver = _city_resolvers.get(argument)
     if resolver is None or not _lookupable(value):
         return None
-    return db.session.execute(resolver(value)).scalar()
+    found = resolver(value)
+    statement, parameters = found if isinstance(found, tuple) else (found, None)
+    return db.session.execute(statement, parameters).scalar()
 
 
 def _view(endpoint):

@@ -13,6 +13,7 @@ import logging
 import math
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 from flask import request
@@ -68,15 +69,15 @@ class FailOpenRedisStorage(RedisStorage):
 
     # --- the guard -----------------------------------------------------------------
 
-    def _guarded(self, call, fallback):
+    def _guarded(self, call, fallback, limit_call=True):
         if self.down_since is not None and time.monotonic() < self._next_probe:
-            self.uncounted += 1
+            self.uncounted += limit_call
             return fallback
         try:
             result = call()
         except RedisError as error:
             self._failed(error)
-            self.uncounted += 1
+            self.uncounted += limit_call
             return fallback
         if self.down_since is not None:
             self._recovered()
@@ -135,6 +136,44 @@ class FailOpenRedisStorage(RedisStorage):
 
     def check(self):
         return self._guarded(lambda: super(FailOpenRedisStorage, self).check(), False)
+
+
+# --- generations: what a process may keep, kept valid across processes --------------------
+# A process that keeps an answer (say, whether any webhook endpoint of a festival listens to
+# scans) keeps it with the generation token it read before asking the database; whoever changes
+# what the answer depends on replaces the token after committing. The token lives beside the
+# counters and is read through the same guard: a store that does not answer costs a request no
+# more than the limiter already allows, and the caller asks the database instead.
+
+
+def generation(key):
+    """The current token of `key` (a str), made if missing; None when the store is not Redis or does not answer."""
+    storage = limiter.storage
+    if not isinstance(storage, FailOpenRedisStorage):
+        return None
+    client = storage.storage
+
+    def read():
+        token = client.get(key)
+        if token is None:
+            # Missing (a fresh or flushed Redis): a new random token, never one a process may still hold.
+            client.set(key, uuid.uuid4().hex, nx=True)
+            token = client.get(key)
+        return token
+
+    token = storage._guarded(read, None, limit_call=False)
+    return token.decode() if isinstance(token, bytes) else token
+
+
+def new_generation(key):
+    """Replace the token of `key`: every process's answers kept under the old one are asked again."""
+    storage = limiter.storage
+    if not isinstance(storage, FailOpenRedisStorage):
+        return False
+    done = storage._guarded(lambda: bool(storage.storage.set(key, uuid.uuid4().hex)), False, limit_call=False)
+    if not done:
+        log.warning("generation %s not replaced: its Redis store does not answer", key)
+    return done
 
 
 def outage_stats():

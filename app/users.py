@@ -101,14 +101,18 @@ def issue_token(user, label="cli"):
     return raw
 
 
+# One statement, built once: every API call (each gate scan) pays for this lookup, and building a
+# statement costs more CPU than its round trip.
+_USER_BY_TOKEN = (
+    sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked.is_(False), User.active.is_(True))
+)
+
+
 def user_for_token(raw):
     if not raw or not raw.startswith(TOKEN_PREFIX):
         return None
-    # One statement: every API call (each gate scan) pays for this lookup.
-    return db.session.scalar(
-        sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(raw), ApiToken.revoked.is_(False), User.active.is_(True))
-    )
+    return db.session.scalar(_USER_BY_TOKEN, {"token_hash": hash_token(raw)})
 
 
 def user_for_session(user_id):

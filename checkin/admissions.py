@@ -84,7 +84,7 @@ _INSERT_SCAN = sa.insert(SCANS).returning(SCANS.c.id)
 _UPDATE_ADMISSION = sa.update(ADMISSIONS).where(ADMISSIONS.c.id == sa.bindparam("admission_id"))
 
 
-def _dialect():
+def dialect():
     return db.session.get_bind().dialect.name
 
 
@@ -96,11 +96,40 @@ def lock(checkpoint_id, pass_id, festival_id):
     key to commit; SQLite: the database's write lock). Either way the second of two
     simultaneous scans sees the first one's admission.
     """
-    row = db.session.execute(_LOCK[_dialect()], {
+    row = db.session.execute(_LOCK[dialect()], {
         "checkpoint_id": checkpoint_id, "pass_id": pass_id, "festival_id": festival_id,
         "walk_in": False, "party_size": 0, "inside": False, "created_at": now_utc(),
     }).one()
     return AdmissionState(**row._asdict())
+
+
+def read_and_lock_statement(read, admissible):
+    """PostgreSQL: `read` (a SELECT of one pass, with its `id`) and the lock of its admission at a
+    checkpoint, in one statement: WITH the read, INSERT .. SELECT .. ON CONFLICT DO UPDATE the
+    admission where `admissible(read)` holds, and answer the read's columns beside the admission's
+    (`admission_`-prefixed, null when no admission was locked). Parameters: the read's, and
+    `checkpoint_id`, `festival_id`, `created_at`. The lock is the one lock() takes."""
+    found = read.cte("found")
+    values = sa.select(
+        sa.bindparam("checkpoint_id", type_=ADMISSIONS.c.checkpoint_id.type), found.c.id,
+        sa.bindparam("festival_id", type_=ADMISSIONS.c.festival_id.type), sa.false(), sa.literal(0), sa.false(),
+        sa.bindparam("created_at", type_=ADMISSIONS.c.created_at.type),
+    ).where(admissible(found))
+    insert = pg_insert(ADMISSIONS).from_select(
+        ["checkpoint_id", "pass_id", "festival_id", "walk_in", "party_size", "inside", "created_at"], values)
+    locked = insert.on_conflict_do_update(
+        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": insert.excluded.checkpoint_id}
+    ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE)).cte("locked")
+    return sa.select(
+        *found.c, *(column.label("admission_" + column.name) for column in locked.c)
+    ).select_from(found.outerjoin(locked, sa.true()))
+
+
+def locked_state(row):
+    """The AdmissionState in a row of read_and_lock_statement, or None where nothing was locked."""
+    if row.admission_id is None:
+        return None
+    return AdmissionState(row.admission_id, *(getattr(row, "admission_" + name) for name in STATE))
 
 
 def save(admission):
@@ -122,7 +151,7 @@ def insert_scan(admission=None, *, first=False, **values):
     statement is a round trip. SQLite has no INSERT inside WITH: there they are two.
     """
     pending = admission is not None and admission.id is not None and (admission.changed or first)
-    if pending and _dialect() == "postgresql":
+    if pending and dialect() == "postgresql":
         parameters = {"scan_" + name: values[name] for name in SCAN_COLUMNS}
         parameters.update({"admission_" + name: getattr(admission, name) for name in STATE if name != "first_scan_id"})
         parameters["admission_id"] = admission.id

@@ -149,12 +149,15 @@ def _checkpoint_city(checkpoint_id):
     scan, and the checkpoint it loads stays in the request's session (below), so that
     checkin.checkpoints.checkpoint_for finds it there instead of reading it a second time. A session
     lasts one request, so new opening hours are still seen by the next scan."""
-    return (
-        sa.select(Festival.city_id, Checkpoint)
-        .join(Festival, Festival.id == Checkpoint.festival_id)
-        .where(Checkpoint.id == checkpoint_id)
-        .options(contains_eager(Checkpoint.festival))
-    )
+    return _CHECKPOINT_CITY, {"checkpoint_id": checkpoint_id}
+
+
+_CHECKPOINT_CITY = (
+    sa.select(Festival.city_id, Checkpoint)
+    .join(Festival, Festival.id == Checkpoint.festival_id)
+    .where(Checkpoint.id == sa.bindparam("checkpoint_id"))
+    .options(contains_eager(Checkpoint.festival))
+)
 
 
 @sa.event.listens_for(Checkpoint, "load")

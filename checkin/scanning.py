@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from app import metrics
 from app.database import db, now_utc
@@ -30,18 +29,19 @@ from checkin.models import (
     SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Scan,
 )
 from registrations import pass_codes
-from registrations.models import CONFIRMED, Booking, Pass
+from registrations.models import CONFIRMED, PASS_ACTIVE, Booking, PartyMember, Pass
 from registrations.models import WAITLISTED as BOOKING_WAITLISTED
 from registrations.services import seats
 
 
 @dataclass
 class Outcome:
-    """What a scan answered; `scan` is the stored row (a Scan, or the StoredScan just written)."""
+    """What a scan answered; `scan` is the stored row (a Scan, or the StoredScan just written);
+    `pass_` a Pass or the PassAtGate a scan of a code read."""
 
     result: str
     scan: "Scan | admissions.StoredScan"
-    pass_: Pass | None = None
+    pass_: "Pass | PassAtGate | None" = None
     first_scanned_at: datetime | None = None
     walk_in: bool = False
     detail: str = ""
@@ -64,15 +64,75 @@ class _Verdict:
     first_scanned_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class PassAtGate:
+    """What a scan reads of a pass: enough to judge it and to show it to the staff member."""
+
+    id: int
+    festival_id: int
+    serial: int
+    status: str
+    name: str
+    age_group: str
+    party_size: int
+
+    @property
+    def is_active(self):
+        return self.status == PASS_ACTIVE
+
+
+# One row in Core, built once: the pass's ORM object, its party loaded as a joined collection to
+# be counted, and the statement built per scan cost more CPU than the read itself.
+_PASS_AT_GATE = sa.select(
+    Pass.id, Pass.festival_id, Pass.serial, Pass.status, Pass.name, Pass.age_group,
+    (sa.select(sa.func.count(PartyMember.id)).where(PartyMember.pass_id == Pass.id).scalar_subquery() + 1)
+    .label("party_size"),
+).where(Pass.public_id == sa.bindparam("public_id"))
+
+
+# The refusals of _judge_pass below that the database can tell: where none applies, the read also
+# locks the pass's admission (a code of this checkpoint's festival, checked before asking).
+_READ_AND_LOCK = admissions.read_and_lock_statement(_PASS_AT_GATE, lambda found: sa.and_(
+    found.c.festival_id == sa.bindparam("festival_id"), found.c.status == PASS_ACTIVE,
+    found.c.serial <= sa.bindparam("code_serial"),
+))
+_PASS_FIELDS = len(_PASS_AT_GATE.selected_columns)
+
+
 def read_pass(code, festival_id):
-    """(pass, refusal, detail): the pass behind a code, or why there is none to admit."""
+    """(pass, refusal, detail): the pass behind a code (a PassAtGate), or why there is none to admit."""
     try:
         parsed = _verify(code)
     except pass_codes.InvalidCode as error:
         return None, INVALID, str(error)[:40]
-    pass_ = db.session.scalars(
-        sa.select(Pass).options(joinedload(Pass.party)).where(Pass.public_id == parsed.public_id)
-    ).unique().first()
+    return _read(parsed, festival_id)
+
+
+def _read(parsed, festival_id):
+    row = db.session.execute(_PASS_AT_GATE, {"public_id": parsed.public_id}).first()
+    return _judge_pass(PassAtGate(*row) if row is not None else None, parsed, festival_id)
+
+
+def _read_and_lock(code, checkpoint):
+    """read_pass, and on PostgreSQL the lock of the admission in the same statement when the pass
+    is admissible: (pass, refusal, detail, locked AdmissionState or None)."""
+    try:
+        parsed = _verify(code)
+    except pass_codes.InvalidCode as error:
+        return None, INVALID, str(error)[:40], None
+    if parsed.festival_id != checkpoint.festival_id or admissions.dialect() != "postgresql":
+        return (*_read(parsed, checkpoint.festival_id), None)
+    row = db.session.execute(_READ_AND_LOCK, {
+        "public_id": parsed.public_id, "festival_id": checkpoint.festival_id, "code_serial": parsed.serial,
+        "checkpoint_id": checkpoint.id, "created_at": now_utc(),
+    }).first()
+    if row is None:
+        return None, INVALID, "unknown_pass", None
+    pass_, refusal, detail = _judge_pass(PassAtGate(*row[:_PASS_FIELDS]), parsed, checkpoint.festival_id)
+    return pass_, refusal, detail, admissions.locked_state(row)
+
+
+def _judge_pass(pass_, parsed, festival_id):
     if pass_ is None or pass_.festival_id != parsed.festival_id:
         return None, INVALID, "unknown_pass"
     if parsed.festival_id != festival_id:
@@ -126,9 +186,13 @@ def scan_code(checkpoint, code, *, user=None, device_id="", scanned_at=None, dir
     _check_direction(checkpoint, direction)
     received_at = now_utc()
     scanned_at = scanned_at or received_at
-    pass_, refusal, detail = read_pass(code, checkpoint.festival_id)
+    if checkpoint.is_open_at(scanned_at) and not is_rehearsal(checkpoint.festival, scanned_at):
+        # The pass and the lock of its admission in one round trip (the admission is the next thing asked).
+        pass_, refusal, detail, locked = _read_and_lock(code, checkpoint)
+    else:
+        (pass_, refusal, detail), locked = read_pass(code, checkpoint.festival_id), None
     return _decide(checkpoint, pass_, refusal, detail, user=user, device_id=device_id, scanned_at=scanned_at,
-                   received_at=received_at, direction=direction, source=source, local_id=local_id)
+                   received_at=received_at, direction=direction, source=source, local_id=local_id, locked=locked)
 
 
 def scan_pass(checkpoint, pass_, *, source, scanned_at=None, device_id="", user=None):
@@ -207,7 +271,8 @@ def is_rehearsal(festival, scanned_at):
 
 
 def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, received_at, direction, source,
-            local_id):
+            local_id, locked=None):
+    """`locked`: the pass's admission, already locked in this transaction by the read of the pass."""
     verdict = _Verdict(refusal, detail)
     admission = None
     rehearsal = is_rehearsal(checkpoint.festival, scanned_at)
@@ -216,7 +281,7 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
     if verdict.result is None:
         # A rehearsal is judged as if the pass had not been seen here: an admission never stored,
         # so that neither it nor the real scans that follow see each other.
-        admission = admissions.AdmissionState() if rehearsal else admissions.lock(
+        admission = admissions.AdmissionState() if rehearsal else locked or admissions.lock(
             checkpoint.id, pass_.id, checkpoint.festival_id)
         verdict = _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal)
     party_size = verdict.party_size or (pass_.party_size if pass_ is not None else 0)
@@ -300,7 +365,7 @@ def _session_door(checkpoint, pass_, rehearsal):
     if checkpoint.festival.allow_walk_ins:
         # Registrations owns the seats: it seats the party's people the session is for, if free,
         # under the same lock as bookings. A rehearsal asks without taking.
-        taken = seats.walk_in(session.id, pass_, take=not rehearsal)
+        taken = seats.walk_in(session.id, db.session.get(Pass, pass_.id), take=not rehearsal)
         if taken:
             return _Verdict(ADMITTED, "walk_in", walk_in=True, party_size=taken)
     return _Verdict(refusal, "", party_size=pass_.party_size)

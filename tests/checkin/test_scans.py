@@ -92,6 +92,27 @@ def test_a_cancelled_pass_and_a_replaced_serial_are_cancelled(app, client, world
     assert [r.detail for r in stored_scans(app)] == ["pass_cancelled", "serial_revoked", ""]
 
 
+def test_a_refused_pass_takes_no_admission_and_its_replacement_is_admitted_after_it(app, client, world, make_pass):
+    """On PostgreSQL the pass is read and its admission locked in one statement: only a pass the
+    rules admit may make the admission row there."""
+    cancelled = make_pass(world.festival_id, status="cancelled")
+    reissued = make_pass(world.festival_id, serial=2)
+    with app.app_context():
+        pass_ = db.session.get(Pass, reissued.id)
+        old_code = pass_codes.encode(pass_.festival_id, pass_.public_id, 1,
+                                     pass_codes.festival_key(pass_.festival_id).private_key)
+    assert scan(client, world.gate_id, cancelled.code, world.staff).get_json()["result"] == "cancelled"
+    assert scan(client, world.gate_id, old_code, world.staff).get_json()["result"] == "cancelled"
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Admission)) == 0
+    body = scan(client, world.gate_id, reissued.code, world.staff).get_json()
+    assert (body["result"], body["party_size"]) == ("admitted", 1)
+    assert scan(client, world.gate_id, reissued.code, world.staff).get_json()["result"] == "already_admitted"
+    with app.app_context():
+        admission = db.session.scalars(sa.select(Admission)).one()
+        assert (admission.pass_id, admission.party_size, admission.inside) == (reissued.id, 1, True)
+
+
 def test_outside_the_checkpoint_hours_is_not_open(client, world, make_pass, make_checkpoint):
     opens = datetime(2027, 8, 22, 2, 0, tzinfo=timezone.utc)
     door = make_checkpoint(world.festival_id, "gate", name="Morning gate", opens_at=opens,

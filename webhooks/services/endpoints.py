@@ -6,7 +6,10 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Session
 
+from app import limits
 from app.auth import current_principal, ensure_city
 from app.database import db, now_utc
 from app.errors import DomainError, Forbidden, Invalid, NotFound
@@ -187,9 +190,60 @@ def subscribers(topic, festival_id):
     return [endpoint for endpoint in candidates if topic in (endpoint.topics or ())]
 
 
+# Whether anyone listens is asked by every admitted gate scan, and the answer changes only when
+# an endpoint does: each process keeps its answers under the generation token it read first (in
+# Redis, app.limits.generation), and a commit that adds, removes or changes an endpoint replaces
+# the token (below), so the next scan in every process and on every node asks the database again.
+GENERATION_KEY = "webhooks:endpoints:generation"
+# What a listener depends on; a delivery pass's lease and error columns change nothing of it.
+_LISTENING = ("city_id", "festival_id", "topics", "enabled")
+_KEPT = "webhooks.wants"
+
+
 def wants(topic, festival_id=None, **_payload):
     """For app.outbox.wanted(): does any enabled endpoint listen to this topic at this festival?"""
-    return festival_id is not None and bool(subscribers(topic, festival_id))
+    if festival_id is None:
+        return False
+    # Read before the database: under read committed, what the database answers next is at
+    # least as new as this token, so an answer is never kept under a newer token than its own.
+    generation = limits.generation(GENERATION_KEY)
+    if generation is None:
+        return bool(subscribers(topic, festival_id))
+    kept = current_app.extensions.setdefault(_KEPT, {})
+    known = kept.get((topic, festival_id))
+    if known is not None and known[0] == generation:
+        return known[1]
+    answer = bool(subscribers(topic, festival_id))
+    kept[(topic, festival_id)] = (generation, answer)
+    return answer
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_listener_changes(session, _context):
+    if session.info.get(_KEPT):
+        return
+    for endpoint in (*session.new, *session.deleted, *session.dirty):
+        if isinstance(endpoint, WebhookEndpoint) and (
+            endpoint in session.new or endpoint in session.deleted or _listening_changed(endpoint)
+        ):
+            session.info[_KEPT] = True
+            return
+
+
+def _listening_changed(endpoint):
+    attributes = sa.inspect(endpoint).attrs
+    return any(attributes[name].history.has_changes() for name in _LISTENING)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _forget_answers(session):
+    if session.info.pop(_KEPT, False):
+        limits.new_generation(GENERATION_KEY)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _nothing_changed(session):
+    session.info.pop(_KEPT, None)
 
 
 def delivered_count(endpoint):
