@@ -207,10 +207,11 @@ def list_sessions(query, slug):
         "day": query.get("day"), "kind": query.get("kind"), "theme": query.get("theme"),
         "age_group": query.get("age_group"), "venue_id": query.get("venue"),
     }
-    etag, body_key = services.api_versions(festival, query)
+    versions = services.api_versions(festival, query)
     # A draft is only for its organisers: no shared cache may keep it, and nobody stores it.
     cache = PUBLIC_REVALIDATE if festival.is_published else PRIVATE_REVALIDATE
-    return conditional(etag, lambda: _json(services.programme_answer(festival, filters, body_key, session_payload)), cache)
+    return conditional(versions[0], lambda: _json(services.programme_answer(festival, filters, versions, session_payload)),
+                       cache)
 
 
 def _json(body):
