@@ -2,7 +2,9 @@
 
     python -m bench.programme            (or `make bench`, which runs every bench module)
 """
-from datetime import date, datetime, timedelta
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -61,6 +63,40 @@ def seed_big_festival(sessions=1000, days=4, venues=25):
     return made
 
 
+@contextmanager
+def seats_moving(stack, per_second=20):
+    """A thread committing a seat change per_second times a second on the big festival, as bookings would.
+
+    Each change moves a bookable session's counter and its updated_at (one up, then one down), so
+    that no answer kept under the previous validator is right any more: the requests measured
+    meanwhile get their seats filled in afresh.
+    """
+    stop = threading.Event()
+
+    def move():
+        with stack.app().app_context():
+            sessions = db.metadata.tables["sessions"]
+            festival_id = db.session.scalar(sa.select(Festival.id).where(Festival.slug == BIG_SLUG))
+            ids = list(db.session.scalars(sa.select(sessions.c.id).where(
+                sessions.c.festival_id == festival_id, sessions.c.capacity.is_not(None)).order_by(sessions.c.id)))
+            db.session.remove()
+            step = 0
+            while not stop.wait(1 / per_second):
+                with db.engine.begin() as conn:
+                    conn.execute(sa.update(sessions).where(sessions.c.id == ids[step % len(ids)]).values(
+                        seats_confirmed=sessions.c.seats_confirmed + (1 if step // len(ids) % 2 == 0 else -1),
+                        updated_at=datetime.now(timezone.utc)))
+                step += 1
+
+    mover = threading.Thread(target=move, daemon=True)
+    mover.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        mover.join()
+
+
 def run(stack):
     stack.seed(load_demo)
     stack.seed(seed_big_festival)
@@ -71,6 +107,8 @@ def run(stack):
         stack.measure(big, "programme, 1,000 sessions"),
         stack.measure(f"{big}?day=2027-11-02&kind=workshop", "programme, 1,000, ?day=&kind="),
     ]
+    with seats_moving(stack):
+        results.append(stack.measure(big, "programme, 1,000, 20 seat changes/s"))
     if available():
         # A phone that has the programme asks again with its ETag: the version is read, nothing is built.
         results.append(measure_conditional(stack, big, etag_of(stack, big), "programme, 1,000, If-None-Match (304)"))
