@@ -17,7 +17,7 @@ from app.database import now_utc
 from app.i18n import current_locale, pick, today_in
 from events import services
 from events.programme_page import by_stage, by_time, parse_choice, seat_state_of, split_festivals
-from events.programme_store import NO_SEATS, Rendering, live_seats, stored_answer
+from events.programme_store import NO_SEATS, Rendering, answer_response, live_seats, stored_answer, takes_gzip
 
 # Where a stored page's seat line goes. Autoescaping turns any "<" of a visitor-facing text
 # into "&lt;", so the mark can only come from the card template.
@@ -64,8 +64,8 @@ def festival_programme(slug):
     # ?lang= answers set the language cookie: a shared cache must not hand that cookie to others.
     cache = PRIVATE_REVALIDATE if "lang" in request.args else PUBLIC_REVALIDATE
     # The language comes from ?lang=, the cookie or Accept-Language.
-    return conditional(versions[0], lambda: make_response(_public_page(festival, versions, now)), cache,
-                       vary=("Accept-Language", "Cookie"))
+    return conditional(versions[0], lambda: _public_page(festival, versions, now, takes_gzip(request)), cache,
+                       vary=("Accept-Language", "Cookie", "Accept-Encoding"))
 
 
 def seat_line(state, session_id, seats_left, title, words):
@@ -85,15 +85,16 @@ def seat_line(state, session_id, seats_left, title, words):
     return Markup("")
 
 
-def _public_page(festival, versions, now):
+def _public_page(festival, versions, now, gzip_ok):
     """The page for visitors who are not signed in: stored once published, its seats filled in live.
 
     versions: (validator, body key) from events.programme_version.page_versions.
     """
     if not festival.is_published:
-        return _programme_page(festival, None, now)
-    return stored_answer("page", festival.id, versions, lambda: _page_rendering(festival, now),
-                         lambda rendering: _fill_seats(rendering, festival.id, now))
+        return make_response(_programme_page(festival, None, now))
+    answer = stored_answer("page", festival.id, versions, lambda: _page_rendering(festival, now),
+                           lambda rendering: _fill_seats(rendering, festival.id, now), gzip_ok)
+    return answer_response(answer, "text/html")
 
 
 def _fill_seats(rendering, festival_id, now):

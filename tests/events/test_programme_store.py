@@ -3,6 +3,7 @@
 Counted, never timed: a rendering (API or page) reads the programme (events.programme.programme), and a
 rendering of the page renders events/programme.html; an answer served from the store does neither.
 """
+import gzip
 from contextlib import contextmanager
 
 import pytest
@@ -207,3 +208,29 @@ def test_the_process_keeps_what_was_used_last_within_its_budget():
     assert kept.get("b") is None and kept.get("a") == b"a" and kept.get("c") == b"c"
     kept.put("huge", b"h", 101)  # never kept, and pushes nothing out
     assert kept.get("huge") is None and len(kept) == 2
+
+
+@pytest.mark.parametrize("url", [URL, DAY_PAGE])
+def test_a_caller_that_takes_gzip_gets_the_same_answer_gzipped_under_the_same_validator(app, client, world, url):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
+    for hour in (13, 15):  # an answer worth compressing
+        add_session(client, world, title_en=f"Talk at {hour}", capacity=None, starts_at=f"2027-08-22T{hour}:00:00+07:00",
+                    ends_at=f"2027-08-22T{hour}:45:00+07:00")
+    plain = client.get(url, headers=ENGLISH)
+    packed = client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data()) < len(plain.get_data())
+    assert packed.headers["ETag"] == plain.headers["ETag"] and packed.mimetype == plain.mimetype
+    for answer in (plain, packed):
+        assert "Accept-Encoding" in answer.headers["Vary"]
+    again = client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and "Accept-Encoding" in again.headers["Vary"]
+    refused = client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers and refused.get_data() == plain.get_data()
+    # A booking is in the next gzipped answer at once.
+    book(client, world, session_id)
+    fresh = gzip.decompress(client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip"}).get_data())
+    assert fresh == client.get(url, headers=ENGLISH).get_data() != plain.get_data()
+    assert b"1 seat left" in fresh or b'"seats_left":1' in fresh
