@@ -8,7 +8,7 @@ and a published festival of 1,000 sessions over 4 days, so one day shows 250.
 from app.database import db
 from bench.conditional import available, etag_of, measure_conditional
 from bench.harness import Stack, report
-from bench.programme import BIG_SLUG, seed_big_festival
+from bench.programme import BIG_SLUG, measure_gzip, seats_moving, seed_big_festival
 from events import services
 from events.demo.loading import load_demo
 from events.models import Festival
@@ -33,6 +33,12 @@ def run(stack):
         stack.measure(big, "programme page, 1,000: a day (250)"),
         stack.measure(big + "&view=stage", "programme page, 1,000: by stage"),
     ]
+    with seats_moving(stack):
+        results.append(stack.measure(big, "programme page, 1,000: a day, 20 seat changes/s"))
+    if available():
+        results.append(measure_gzip(stack, big, "programme page, 1,000: a day, gzip"))
+        with seats_moving(stack):
+            results.append(measure_gzip(stack, big, "programme page, 1,000: a day, gzip, 20 seat changes/s"))
     if available():
         results.append(measure_conditional(stack, big, etag_of(stack, big), "programme page, 1,000: a day, 304"))
     return report(results, title="public pages (HTML)")

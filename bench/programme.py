@@ -2,14 +2,20 @@
 
     python -m bench.programme            (or `make bench`, which runs every bench module)
 """
-from datetime import date, datetime, timedelta
+import json
+import os
+import subprocess
+import tempfile
+import threading
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from app.database import db
 from bench.conditional import available, etag_of, measure_conditional
-from bench.harness import Stack, report
+from bench.harness import WRK_SCRIPT, Result, Stack, report
 from events import services
 from events.demo.loading import load_demo
 from events.models import Festival, ProgrammeSession, Venue
@@ -61,6 +67,63 @@ def seed_big_festival(sessions=1000, days=4, venues=25):
     return made
 
 
+@contextmanager
+def seats_moving(stack, per_second=20):
+    """A thread committing a seat change per_second times a second on the big festival, as bookings would.
+
+    Each change moves a bookable session's counter and its updated_at (one up, then one down), so
+    that no answer kept under the previous validator is right any more: the requests measured
+    meanwhile get their seats filled in afresh.
+    """
+    stop = threading.Event()
+
+    def move():
+        with stack.app().app_context():
+            sessions = db.metadata.tables["sessions"]
+            festival_id = db.session.scalar(sa.select(Festival.id).where(Festival.slug == BIG_SLUG))
+            ids = list(db.session.scalars(sa.select(sessions.c.id).where(
+                sessions.c.festival_id == festival_id, sessions.c.capacity.is_not(None)).order_by(sessions.c.id)))
+            db.session.remove()
+            step = 0
+            while not stop.wait(1 / per_second):
+                with db.engine.begin() as conn:
+                    conn.execute(sa.update(sessions).where(sessions.c.id == ids[step % len(ids)]).values(
+                        seats_confirmed=sessions.c.seats_confirmed + (1 if step // len(ids) % 2 == 0 else -1),
+                        updated_at=datetime.now(timezone.utc)))
+                step += 1
+
+    mover = threading.Thread(target=move, daemon=True)
+    mover.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        mover.join()
+
+
+def measure_gzip(stack, path, label):
+    """wrk sending Accept-Encoding: gzip, as phones and browsers do (the reverse proxy passes it on)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t", "2", "-c", str(stack.connections), "-d", f"{int(stack.seconds)}s", "--timeout", "10s",
+             "-H", "Accept-Encoding: gzip", "-s", script.name, stack.base_url + path],
+            capture_output=True, text=True, check=True, timeout=stack.seconds + 30,
+        ).stdout
+    finally:
+        os.unlink(script.name)
+    data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))[len("BENCH_JSON "):])
+    duration = data["duration_us"] / 1e6
+    return Result(
+        label=label, path=path, requests=data["requests"], seconds=round(duration, 2),
+        rps=round(data["requests"] / duration, 1), p50_ms=round(data["p50_us"] / 1000, 2),
+        p95_ms=round(data["p95_us"] / 1000, 2), p99_ms=round(data["p99_us"] / 1000, 2),
+        errors=data["errors"], non_2xx=data["non_2xx"],
+        kb_per_response=round(data["bytes"] / max(1, data["requests"]) / 1024, 2), driver="wrk",
+    )
+
+
 def run(stack):
     stack.seed(load_demo)
     stack.seed(seed_big_festival)
@@ -71,6 +134,12 @@ def run(stack):
         stack.measure(big, "programme, 1,000 sessions"),
         stack.measure(f"{big}?day=2027-11-02&kind=workshop", "programme, 1,000, ?day=&kind="),
     ]
+    with seats_moving(stack):
+        results.append(stack.measure(big, "programme, 1,000, 20 seat changes/s"))
+    if available():
+        results.append(measure_gzip(stack, big, "programme, 1,000, Accept-Encoding: gzip"))
+        with seats_moving(stack):
+            results.append(measure_gzip(stack, big, "programme, 1,000, gzip, 20 seat changes/s"))
     if available():
         # A phone that has the programme asks again with its ETag: the version is read, nothing is built.
         results.append(measure_conditional(stack, big, etag_of(stack, big), "programme, 1,000, If-None-Match (304)"))

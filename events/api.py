@@ -1,5 +1,5 @@
 """JSON API for the programme: parse, call a service, commit, render."""
-from flask import current_app
+from flask import request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
@@ -12,6 +12,7 @@ from app.downloads import download
 from app.errors import ErrorSchema, Invalid, NotFound, N_
 from events import services
 from events.importing import programme as programme_import
+from events.programme_store import answer_response, takes_gzip
 from events.importing import template as import_template
 from events.schemas import (
     BoothFieldsSchema,
@@ -192,7 +193,7 @@ ETAG_HEADER = {"ETag": {"description": "the programme's version: send it back as
 
 
 @blp.route("/festivals/<slug>/sessions", methods=["GET"])
-@blp.arguments(ProgrammeQuerySchema, location="query")
+@blp.arguments(ProgrammeQuerySchema(), location="query")
 @blp.response(200, SessionSchema(many=True), headers=ETAG_HEADER)
 @blp.alt_response(304, description="unchanged since If-None-Match: no body")
 @blp.alt_response(404, schema=ErrorSchema)
@@ -207,14 +208,16 @@ def list_sessions(query, slug):
         "day": query.get("day"), "kind": query.get("kind"), "theme": query.get("theme"),
         "age_group": query.get("age_group"), "venue_id": query.get("venue"),
     }
-    etag, body_key = services.api_versions(festival, query)
+    versions = services.api_versions(festival, query)
     # A draft is only for its organisers: no shared cache may keep it, and nobody stores it.
     cache = PUBLIC_REVALIDATE if festival.is_published else PRIVATE_REVALIDATE
-    return conditional(etag, lambda: _json(services.programme_answer(festival, filters, body_key, session_payload)), cache)
 
+    def answer():
+        found = services.programme_answer(festival, filters, versions, session_payload, takes_gzip(request))
+        return answer_response(found, "application/json")
 
-def _json(body):
-    return current_app.response_class(body, mimetype="application/json")
+    # The same validator for the gzipped and the plain answer: weak, as RFC 9110 allows for one content coded two ways.
+    return conditional(versions[0], answer, cache, vary=("Accept-Encoding",))
 
 
 @blp.route("/festivals/<slug>/sessions", methods=["POST"])

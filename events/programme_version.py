@@ -43,8 +43,7 @@ def api_versions(festival, filters):
     updated_at a booking moves): the stored answer holds seats apart (events/programme_store.py).
     """
     festival_state = _festival_state(festival)
-    programme, seats = _sessions_state(festival.id)
-    venues = _rows(VENUE_SHOWN, Venue.festival_id == festival.id)
+    programme, seats, venues, _ = _state(festival.id)
     filters = sorted(filters.items())
     return (
         validator("api", festival_state, programme, seats, venues, filters),
@@ -65,9 +64,7 @@ def page_versions(festival, args, locale, host, now, scheme="http"):
     default day, "this festival has ended") and the scheme the calendar link is drawn with.
     """
     festival_state = _festival_state(festival)
-    programme, seats = _sessions_state(festival.id, started_by=now)
-    venues = _rows(VENUE_SHOWN, Venue.festival_id == festival.id)
-    booths = _rows(BOOTH_SHOWN, Booth.festival_id == festival.id)
+    programme, seats, venues, booths = _state(festival.id, started_by=now)
     today = now.astimezone(festival.zone).date()
     # Raw and in order: the language links repeat every argument, even those the page ignores.
     args = sorted(args)
@@ -86,34 +83,69 @@ def _festival_state(festival):
     )
 
 
-def _sessions_state(festival_id, started_by=None):
-    """(what the programme shows but seats, the seats and the clock) in one aggregate.
+def _state(festival_id, started_by=None):
+    """(programme, seats, venues, booths) of the festival, read in one statement.
 
-    The first part moves with every change a visitor can see without updated_at, which a
-    booking moves too: a new session raises the count, the highest id or the latest
-    created_at, a deleted one lowers the count, and every edit raises the session's sequence
-    (events/programme.py, the same rule the calendar feeds rest on).
+    programme: what the programme shows but seats, in one aggregate of its sessions that
+    moves with every change a visitor can see without updated_at, which a booking moves too:
+    a new session raises the count, the highest id or the latest created_at, a deleted one
+    lowers the count, and every edit raises the session's sequence (events/programme.py, the
+    same rule the calendar feeds rest on). seats: the seats and, with started_by, the clock.
+    venues, and booths with started_by (the page shows them): their rows.
     """
-    s = ProgrammeSession
-    programme = [
-        sa.func.count(),
-        sa.func.max(s.id),
-        sa.func.max(s.created_at),
-        sa.func.sum(s.sequence),
-        sa.func.sum(sa.func.coalesce(s.capacity, -1)),
-    ]
-    seats = [
-        sa.func.max(s.updated_at),
-        sa.func.sum(s.seats_confirmed),
-        sa.func.sum(s.walk_in_seats),  # walk-ins take seats too: seats_left changes with them
-        sa.func.sum(s.waitlist_length),
-    ]
-    if started_by is not None:
-        seats.append(sa.func.sum(sa.case((s.starts_at <= started_by, 1), else_=0)))
-    row = tuple(db.session.execute(sa.select(*programme, *seats).where(s.festival_id == festival_id)).one())
-    return row[: len(programme)], row[len(programme):]
+    page = started_by is not None
+    params = {"festival_id": festival_id, "started_by": started_by} if page else {"festival_id": festival_id}
+    rows = db.session.connection().execute(_STATEMENTS[page], params).all()
+    venue_at = 1 + len(_PROGRAMME) + len(_SEATS) + page
+    booth_at = venue_at + len(VENUE_SHOWN)
+    aggregate = tuple(rows[0][1:venue_at])
+    venues = [tuple(row[venue_at:booth_at]) for row in rows if row[0] == 1]
+    booths = [tuple(row[booth_at : booth_at + len(BOOTH_SHOWN)]) for row in rows if row[0] == 2]
+    return aggregate[: len(_PROGRAMME)], aggregate[len(_PROGRAMME) :], venues, booths
 
 
-def _rows(columns, condition):
-    first = columns[0]
-    return [tuple(row) for row in db.session.execute(sa.select(*columns).where(condition).order_by(first))]
+_s = ProgrammeSession
+_PROGRAMME = (
+    sa.func.count(),
+    sa.func.max(_s.id),
+    sa.func.max(_s.created_at),
+    sa.func.sum(_s.sequence),
+    sa.func.sum(sa.func.coalesce(_s.capacity, -1)),
+)
+_SEATS = (
+    sa.func.max(_s.updated_at),
+    sa.func.sum(_s.seats_confirmed),
+    sa.func.sum(_s.walk_in_seats),  # walk-ins take seats too: seats_left changes with them
+    sa.func.sum(_s.waitlist_length),
+)
+_STARTED = sa.func.sum(sa.case((_s.starts_at <= sa.bindparam("started_by", type_=_s.starts_at.type), 1), else_=0))
+
+
+def _statement(page):
+    """The sessions' aggregate, then the venues' rows and (for the page) the booths': one UNION ALL, each
+    part in its own columns, typed NULLs in the others, so that PostgreSQL and SQLite read them alike."""
+    aggregate = (*_PROGRAMME, *_SEATS, *((_STARTED,) if page else ()))
+    parts = [(0, aggregate, _s.__table__, _s.festival_id), (1, VENUE_SHOWN, Venue.__table__, Venue.festival_id)]
+    if page:
+        parts.append((2, BOOTH_SHOWN, Booth.__table__, Booth.festival_id))
+    wide = [column for _, columns, _, _ in parts for column in columns]
+    selects = []
+    for part, columns, table, festival in parts:
+        mine = {id(column) for column in columns}
+        values = [
+            column if id(column) in mine else sa.cast(sa.null(), column.type)
+            for column in wide
+        ]
+        selects.append(
+            sa.select(sa.literal(part, sa.Integer).label("part"), *(v.label(f"c{n}") for n, v in enumerate(values)))
+            .select_from(table)
+            .where(festival == sa.bindparam("festival_id"))
+        )
+    # Row order: the aggregate, the venues by id, the booths by id (each id is NULL in the other parts).
+    order = ["part", "c" + str(len(aggregate))]
+    if page:
+        order.append("c" + str(len(aggregate) + len(VENUE_SHOWN)))
+    return sa.union_all(*selects).order_by(*(sa.literal_column(name) for name in order))
+
+
+_STATEMENTS = {False: _statement(False), True: _statement(True)}

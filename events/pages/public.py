@@ -17,7 +17,7 @@ from app.database import now_utc
 from app.i18n import current_locale, pick, today_in
 from events import services
 from events.programme_page import by_stage, by_time, parse_choice, seat_state_of, split_festivals
-from events.programme_store import NO_SEATS, Rendering, live_seats, stored
+from events.programme_store import NO_SEATS, Rendering, answer_response, live_seats, stored_answer, takes_gzip
 
 # Where a stored page's seat line goes. Autoescaping turns any "<" of a visitor-facing text
 # into "&lt;", so the mark can only come from the card template.
@@ -58,14 +58,14 @@ def festival_programme(slug):
         response = make_response(_programme_page(festival, user, now))
         response.headers["Cache-Control"] = PRIVATE_REVALIDATE
         return response
-    version, body_key = services.page_versions(
+    versions = services.page_versions(
         festival, request.args.items(multi=True), current_locale(), request.host, now, request.scheme
     )
     # ?lang= answers set the language cookie: a shared cache must not hand that cookie to others.
     cache = PRIVATE_REVALIDATE if "lang" in request.args else PUBLIC_REVALIDATE
     # The language comes from ?lang=, the cookie or Accept-Language.
-    return conditional(version, lambda: make_response(_public_page(festival, body_key, now)), cache,
-                       vary=("Accept-Language", "Cookie"))
+    return conditional(versions[0], lambda: _public_page(festival, versions, now, takes_gzip(request)), cache,
+                       vary=("Accept-Language", "Cookie", "Accept-Encoding"))
 
 
 def seat_line(state, session_id, seats_left, title, words):
@@ -85,18 +85,26 @@ def seat_line(state, session_id, seats_left, title, words):
     return Markup("")
 
 
-def _public_page(festival, body_key, now):
-    """The page for visitors who are not signed in: stored once published, its seats filled in live."""
+def _public_page(festival, versions, now, gzip_ok):
+    """The page for visitors who are not signed in: stored once published, its seats filled in live.
+
+    versions: (validator, body key) from events.programme_version.page_versions.
+    """
     if not festival.is_published:
-        return _programme_page(festival, None, now)
-    rendering = stored("page", festival.id, body_key, lambda: _page_rendering(festival, now))
-    seats = live_seats(festival.id, [slot["id"] for slot in rendering.slots]) if rendering.slots else {}
+        return make_response(_programme_page(festival, None, now))
+    answer = stored_answer("page", festival.id, versions, lambda: _page_rendering(festival, now),
+                           lambda rendering: _fill_seats(rendering, festival.id, now), gzip_ok)
+    return answer_response(answer, "text/html")
+
+
+def _fill_seats(rendering, festival_id, now):
+    seats = live_seats(festival_id, [slot["id"] for slot in rendering.slots]) if rendering.slots else {}
     words = card_words()
 
     def fill(slot):
         left = seats.get(slot["id"], NO_SEATS)[0]
         state = seat_state_of(slot["status"], datetime.fromisoformat(slot["starts_at"]), left, now)
-        return seat_line(state, slot["id"], left, slot["title"], words)
+        return str(seat_line(state, slot["id"], left, slot["title"], words)).encode("utf-8")
 
     return rendering.fill(fill)
 
@@ -115,7 +123,7 @@ def _page_rendering(festival, now):
         return Markup(SEAT_MARK)
 
     page = _programme_page(festival, None, now, seat_slot)
-    return Rendering(page.split(SEAT_MARK), slots)
+    return Rendering([part.encode("utf-8") for part in page.split(SEAT_MARK)], slots)
 
 
 def _programme_page(festival, user, now, seat_slot=None):

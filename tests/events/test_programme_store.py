@@ -3,6 +3,7 @@
 Counted, never timed: a rendering (API or page) reads the programme (events.programme.programme), and a
 rendering of the page renders events/programme.html; an answer served from the store does neither.
 """
+import gzip
 from contextlib import contextmanager
 
 import pytest
@@ -19,13 +20,16 @@ ENGLISH = {"Accept-Language": "en"}
 
 
 @contextmanager
-def renderings(app):
-    """Counts full reads of the sessions (every rendering, API or page, makes one) and page renderings."""
-    counts = {"reads": 0, "page": 0}
+def renderings(app, seats=False):
+    """Counts full reads of the sessions (every rendering, API or page, makes one) and page renderings;
+    with seats=True, also the live seats queries (events.programme_store.live_seats)."""
+    counts = {"reads": 0, "page": 0, **({"seats": 0} if seats else {})}
 
     def on_statement(conn, cursor, statement, parameters, context, executemany):
         if "FROM sessions LEFT OUTER JOIN venues" in statement:  # events.programme.programme()
             counts["reads"] += 1
+        if seats and "sessions.seats_confirmed, sessions.walk_in_seats" in statement and "sum(" not in statement:
+            counts["seats"] += 1
 
     def on_template(sender, template, context, **extra):
         if template.name == "events/programme.html":
@@ -117,7 +121,8 @@ def test_with_redis_down_the_programme_is_rendered_from_the_database(app, client
     assert first.status_code == second.status_code == page.status_code == 200
     assert first.get_json()[0]["seats_left"] == 3 and second.get_json()[0]["seats_left"] == 2
     assert "2 seats left" in page.get_data(as_text=True)
-    assert counts == {"reads": 3, "page": 1}
+    # Rendered from the database once each; after the booking, this process's rendering gets the live seats.
+    assert counts == {"reads": 2, "page": 1}
     assert client.get(URL, headers={"If-None-Match": second.headers["ETag"]}).status_code == 304
 
 
@@ -138,4 +143,94 @@ def test_an_unreadable_stored_rendering_is_rendered_again(app, client, world, ur
         store = programme_store.connection()
         for name in store.scan_iter("programme:*"):
             store.set(name, b"not json")
+    programme_store.kept.clear()  # as a process that has not served it yet
     assert client.get(url, headers=ENGLISH).get_data() == good
+
+
+def forget_redis_copies(app):
+    with app.app_context():
+        store = programme_store.connection()
+        for name in store.scan_iter("programme:*"):
+            store.delete(name)
+
+
+def test_an_unchanged_programme_is_a_ready_answer_of_the_process(app, client, world):
+    """Neither Redis, nor a rendering, nor the seats query: only the version is read."""
+    publish(client, world)
+    add_session(client, world, venue_id=world.room_id, capacity=2)
+    first, page_first = client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
+    forget_redis_copies(app)
+    with renderings(app, seats=True) as counts:
+        second, page_second = client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
+    assert counts == {"reads": 0, "page": 0, "seats": 0}
+    assert second.get_data() == first.get_data() and page_second.get_data() == page_first.get_data()
+    assert second.headers["ETag"] == first.headers["ETag"]
+
+
+def test_after_a_booking_the_process_fills_its_own_rendering_with_the_live_seats(app, client, world):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
+    client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
+    forget_redis_copies(app)
+    book(client, world, session_id)
+    with renderings(app, seats=True) as counts:
+        answer, page = client.get(URL), client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    assert counts == {"reads": 0, "page": 0, "seats": 2}
+    assert answer.get_json()[0]["seats_left"] == 1 and "1 seat left" in page
+
+
+def test_changes_committed_by_another_node_are_seen_at_once(app, client, world):
+    """Another gunicorn node writes to the same database and tells this process nothing."""
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
+    client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
+    sessions = db.metadata.tables["sessions"]
+    with app.app_context():
+        with db.engine.begin() as other_node:  # its update_session: the change and the raised sequence
+            other_node.execute(sa.update(sessions).where(sessions.c.id == session_id)
+                               .values(title_en="Moved upstairs", sequence=sessions.c.sequence + 1))
+    assert client.get(URL).get_json()[0]["title_en"] == "Moved upstairs"
+    assert "Moved upstairs" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    with app.app_context():
+        with db.engine.begin() as other_node:  # its booking: a seat taken, the session's updated_at moved
+            other_node.execute(sa.update(sessions).where(sessions.c.id == session_id)
+                               .values(seats_confirmed=sessions.c.seats_confirmed + 1))
+    assert client.get(URL).get_json()[0]["seats_left"] == 1
+    assert "1 seat left" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+
+
+def test_the_process_keeps_what_was_used_last_within_its_budget():
+    kept = programme_store.Kept(budget=100)
+    kept.put("a", b"a", 40)
+    kept.put("b", b"b", 40)
+    assert kept.get("a") == b"a"  # used: "b" is now the oldest
+    kept.put("c", b"c", 40)
+    assert kept.get("b") is None and kept.get("a") == b"a" and kept.get("c") == b"c"
+    kept.put("huge", b"h", 101)  # never kept, and pushes nothing out
+    assert kept.get("huge") is None and len(kept) == 2
+
+
+@pytest.mark.parametrize("url", [URL, DAY_PAGE])
+def test_a_caller_that_takes_gzip_gets_the_same_answer_gzipped_under_the_same_validator(app, client, world, url):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
+    for hour in (13, 15):  # an answer worth compressing
+        add_session(client, world, title_en=f"Talk at {hour}", capacity=None, starts_at=f"2027-08-22T{hour}:00:00+07:00",
+                    ends_at=f"2027-08-22T{hour}:45:00+07:00")
+    plain = client.get(url, headers=ENGLISH)
+    packed = client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert int(packed.headers["Content-Length"]) == len(packed.get_data()) < len(plain.get_data())
+    assert packed.headers["ETag"] == plain.headers["ETag"] and packed.mimetype == plain.mimetype
+    for answer in (plain, packed):
+        assert "Accept-Encoding" in answer.headers["Vary"]
+    again = client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304 and "Accept-Encoding" in again.headers["Vary"]
+    refused = client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers and refused.get_data() == plain.get_data()
+    # A booking is in the next gzipped answer at once.
+    book(client, world, session_id)
+    fresh = gzip.decompress(client.get(url, headers={**ENGLISH, "Accept-Encoding": "gzip"}).get_data())
+    assert fresh == client.get(url, headers=ENGLISH).get_data() != plain.get_data()
+    assert b"1 seat left" in fresh or b'"seats_left":1' in fresh
