@@ -23,6 +23,7 @@ from app.database import db
 from app.extensions import limiter
 from app.redis_conn import EmbeddedRedis, connection
 from app.users import create_user, issue_token
+from events import programme_store
 from events.models import City, Festival, ProgrammeSession, Venue
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -117,6 +118,9 @@ def clean_state(app, request):
                     conn.execute(sa.text(f'DELETE FROM "{name}"'))
         connection(app).flushdb()
         limiter.reset()  # the limiter's own store: the same Redis today, but said rather than assumed
+    # The stored programme's process memory is keyed by ids and versions that the next test's
+    # fresh tables can repeat.
+    programme_store.kept.clear()
     maildir = Path(app.config["MAILDIR"])
     if maildir.exists():
         shutil.rmtree(maildir)

@@ -54,12 +54,3 @@ def session_fields(**changes):
     payload.update(changes)
     return payload
 
-
-@pytest.fixture(autouse=True)
-def nothing_kept():
-    """The stored programme's process memory starts empty: ids restart with every test's tables."""
-    from events.programme_store import kept
-
-    kept.clear()
-    yield
-    kept.clear()
