@@ -25,7 +25,7 @@ from app.errors import Invalid, N_
 from app.outbox import emit, wanted
 from checkin import admissions
 from checkin.models import (
-    ADMITTED, ALREADY_ADMITTED, BOOTH, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
+    ADMITTED, ALREADY_ADMITTED, CANCELLED, GATE, IN, INVALID, NOT_BOOKED, NOT_OPEN, OFFLINE_SOURCE, OUT,
     SESSION, STAFF_SOURCE, WAITLISTED, WRONG_FESTIVAL, Admission, Scan,
 )
 from registrations import pass_codes
