@@ -3,6 +3,8 @@
 Domains call emit(); nothing is sent from inside the transaction. The relay
 (app/relay.py) hands committed messages to RQ after the commit and in a sweep.
 """
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,12 +30,29 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} {self.topic}>"
 
 
+@dataclass(frozen=True)
+class Emitted:
+    """A message this session wrote, as the relay needs it after the commit (without reading it back)."""
+
+    message_id: int
+    topic: str
+    request_id: str | None
+    # The transaction it was written in (a savepoint's, or the session's own): if that one or
+    # one around it rolls back, the row is gone and must not be handed over.
+    transaction: object
+
+
+EMITTED = "outbox_emitted"  # session.info key: the Emitted of the transaction in progress
+
+
 def emit(topic, **payload):
     """Record that something happened. Call inside the transaction of the write."""
     message = OutboxMessage(topic=topic, payload=payload, request_id=current_request_id())
     db.session.add(message)
     db.session.flush()
-    db.session.info.setdefault("outbox_ids", []).append((message.id, topic))
+    session = db.session()  # the request's own Session: the scoped proxy does not offer these two
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    db.session.info.setdefault(EMITTED, []).append(Emitted(message.id, topic, message.request_id, transaction))
     return message
 
 

@@ -5,6 +5,11 @@ naming any worker code: it enqueues the dotted path DISPATCH_JOB with a job id
 derived from the message id, so a second hand-over of the same message (the
 after-commit relay and a sweep racing, two sweeps) is refused by RQ itself.
 
+After a commit the relay hands over what that session itself wrote: it knows the
+messages' ids, topics and request ids, and that their transaction committed (a
+savepoint rolled back takes its messages off the list), so it reads nothing back.
+The sweep knows only ids, and reads the rows that still wait.
+
 A message is marked handed over (dispatched_at) only once RQ holds it. When
 Redis does not answer, the commit that emitted the message has already
 succeeded; the relay logs, pauses itself for a few seconds (so that a dead
@@ -29,7 +34,7 @@ from rq import Queue
 from app import metrics
 from app.database import db, now_utc
 from app.enqueue import enqueue_once
-from app.outbox import OutboxMessage
+from app.outbox import EMITTED, OutboxMessage
 from app.queues import DEFAULT
 from app.redis_conn import connection
 
@@ -44,6 +49,8 @@ SWEEP_BATCH = 500
 PAUSE_AFTER_FAILURE = 30.0
 
 _PAUSE_KEY = "thetsakan_relay_paused_until"
+_QUEUE_KEY = "thetsakan_relay_queue"
+_COMMITTED = "outbox_committed"  # session.info key: messages whose transaction committed, to hand over
 # Topics that no job consumes, given by create_app() (it alone names the workers).
 _quiet_topics = frozenset()
 
@@ -69,13 +76,18 @@ def hand_over(ids):
                 OutboxMessage.id.in_(ids), OutboxMessage.dispatched_at.is_(None)
             )
         ).all()
+    return _enqueue_and_mark(rows)
+
+
+def _enqueue_and_mark(rows):
+    """Enqueue (id, topic, request_id) of committed messages and mark those RQ holds; how many it holds."""
     if not rows:
         return 0
     pending = [message_id for message_id, _, _ in rows]
     # Nothing consumes a quiet message: it counts as held without a job.
     held, error = [message_id for message_id, topic, _ in rows if topic in _quiet_topics], None
     loud = [(message_id, request_id) for message_id, topic, request_id in rows if topic not in _quiet_topics]
-    queue = Queue(DEFAULT, connection=connection()) if loud else None
+    queue = _queue() if loud else None
     for message_id, request_id in loud:
         try:
             # The dispatch job only fans a message out into other jobs; it retries like them. None
@@ -94,7 +106,8 @@ def hand_over(ids):
             error = exc
             break
         held.append(message_id)
-    with db.engine.begin() as conn:
+    # Each UPDATE stands on its own, so no BEGIN and COMMIT around them: one round trip each.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if held:
             conn.execute(
                 sa.update(OutboxMessage)
@@ -111,6 +124,15 @@ def hand_over(ids):
     if error is not None:
         raise error
     return len(held)
+
+
+def _queue():
+    """The default queue on the app's shared client, made once for that client, not per hand-over."""
+    conn = connection()
+    made = current_app.extensions.get(_QUEUE_KEY)
+    if made is None or made.connection is not conn:
+        made = current_app.extensions[_QUEUE_KEY] = Queue(DEFAULT, connection=conn)
+    return made
 
 
 def sweep(older_than=SWEEP_AGE, limit=SWEEP_BATCH):
@@ -181,36 +203,53 @@ def _paused():
 
 
 def _relay_after_commit(session):
-    # The session still holds its pooled connection here, and hand_over() takes another:
+    if session.in_nested_transaction():
+        return  # a savepoint released: its messages wait for the transaction around it
+    # The session still holds its pooled connection here, and the hand-over takes another:
     # a burst of requests larger than the pool would then hold every connection while
     # each waits for a second one. Hand over once the transaction has given its back.
-    emitted = session.info.pop("outbox_ids", None)
-    ids = [message_id for message_id, topic in emitted or () if topic not in _quiet_topics]
-    if ids:
-        session.info.setdefault("outbox_committed", []).extend(ids)
+    emitted = session.info.pop(EMITTED, None)
+    loud = [message for message in emitted or () if message.topic not in _quiet_topics]
+    if loud:
+        session.info.setdefault(_COMMITTED, []).extend(loud)
+
+
+def _forget_rolled_back(session, transaction):
+    """A rollback (of the whole transaction, or of a savepoint) takes its messages' rows with it."""
+    emitted = session.info.get(EMITTED)
+    if emitted:
+        session.info[EMITTED] = [message for message in emitted if not _within(message.transaction, transaction)]
+
+
+def _within(inner, outer):
+    while inner is not None:
+        if inner is outer:
+            return True
+        inner = inner.parent
+    return False
 
 
 def _relay_after_transaction_end(session, transaction):
     if transaction.parent is not None:
         return
-    ids = session.info.pop("outbox_committed", None)
-    if not ids or _paused():
+    # Messages still listed here belong to a transaction that ended without its commit.
+    session.info.pop(EMITTED, None)
+    committed = session.info.pop(_COMMITTED, None)
+    if not committed or _paused():
         return
     try:
-        hand_over(ids)
+        # Known committed and waiting (this process wrote them a moment ago): handed over without
+        # reading them back. A racing sweep is harmless: RQ refuses the second job with its id.
+        _enqueue_and_mark([(m.message_id, m.topic, m.request_id) for m in committed])
     except Exception as exc:  # noqa: BLE001 - the commit succeeded; the sweep delivers later
         pause()
         log.warning(
             "outbox relay: %d message(s) left for the sweep (%s: %s)",
-            len(ids),
+            len(committed),
             type(exc).__name__,
             exc,
             exc_info=not isinstance(exc, (redis.exceptions.RedisError, OSError, RuntimeError)),
         )
-
-
-def _forget_after_rollback(session):
-    session.info.pop("outbox_ids", None)
 
 
 def pause(seconds=PAUSE_AFTER_FAILURE):
@@ -229,6 +268,6 @@ def install(quiet_topics=()):
     _quiet_topics = frozenset(quiet_topics)
     if not sa.event.contains(db.session, "after_commit", _relay_after_commit):
         sa.event.listen(db.session, "after_commit", _relay_after_commit)
+        sa.event.listen(db.session, "after_soft_rollback", _forget_rolled_back)
         sa.event.listen(db.session, "after_transaction_end", _relay_after_transaction_end)
-        sa.event.listen(db.session, "after_rollback", _forget_after_rollback)
 

@@ -5,8 +5,10 @@
 Every visitor (a pass; most alone, some with family, so 1 to 4 seats) sends one
 POST /api/v1/passes/{token}/bookings for one of ten 30-seat workshops; all
 BOOKING_RUSH_CONNECTIONS (default 32) client threads start together on a barrier and
-take visitors from one list. Then 150 holders cancel at once, which promotes from
-the waitlists. Throughput and p50/p95/p99 of each phase, and the ratio to the floor
+take visitors from one list. Each visitor's requests carry its own address in
+X-Forwarded-For (gunicorn runs with TRUSTED_PROXIES=1, as behind docs/deploy.md's proxy):
+a rush comes from many phones, and one address is only a ceiling of 600 bookings a minute.
+Then 150 holders cancel at once, which promotes from the waitlists. Throughput and p50/p95/p99 of each phase, and the ratio to the floor
 endpoint measured in the same run with the same client.
 
 Checked afterwards from the database, both must be 0:
@@ -38,8 +40,34 @@ CONNECTIONS = int(os.environ.get("BOOKING_RUSH_CONNECTIONS", "32"))
 FESTIVAL_SLUG = "bench-booking-rush"
 
 
-def seed(visitors):
-    """A published festival, ten 30-seat workshops at different times, and `visitors` passes (through sign_up)."""
+def add_workshops(festival_id, seats=SEATS):
+    """Ten workshops of `seats` seats each at different times of the festival's first day."""
+    first = datetime(2027, 8, 22, 2, 0, tzinfo=timezone.utc)
+    workshops = []
+    for n in range(WORKSHOPS):
+        starts = first + timedelta(minutes=90 * n)
+        workshops.append(ProgrammeSession(
+            festival_id=festival_id, kind="workshop", title_th=f"เวิร์กช็อป {n + 1}", title_en=f"Workshop {n + 1}",
+            starts_at=starts, ends_at=starts + timedelta(minutes=60), capacity=seats,
+            themes=["lifelong-culture"], age_groups=["adult", "child"], hosts=[],
+        ))
+    db.session.add_all(workshops)
+    db.session.flush()
+    return [w.id for w in workshops]
+
+
+def wanted(random, workshop_ids):
+    """One workshop for a visitor: some are more wanted than others, as at a real festival."""
+    return random.choices(workshop_ids, weights=[10, 9, 8, 7, 6, 5, 4, 3, 2, 1])[0]
+
+
+def address(n):
+    """Visitor n's phone, as the reverse proxy names it in X-Forwarded-For."""
+    return f"10.1.{(n >> 8) & 255}.{n & 255}"
+
+
+def seed(visitors, seats=SEATS):
+    """A published festival, ten workshops of `seats` seats at different times, and `visitors` passes (through sign_up)."""
     city = City(slug="bench-booking-city", name_th="เมืองทดสอบการจอง", name_en="Booking bench city")
     db.session.add(city)
     db.session.flush()
@@ -47,17 +75,7 @@ def seed(visitors):
                         starts_on=date(2027, 8, 22), ends_on=date(2027, 8, 23), status="published")
     db.session.add(festival)
     db.session.flush()
-    first = datetime(2027, 8, 22, 2, 0, tzinfo=timezone.utc)
-    workshops = []
-    for n in range(WORKSHOPS):
-        starts = first + timedelta(minutes=90 * n)
-        workshops.append(ProgrammeSession(
-            festival_id=festival.id, kind="workshop", title_th=f"เวิร์กช็อป {n + 1}", title_en=f"Workshop {n + 1}",
-            starts_at=starts, ends_at=starts + timedelta(minutes=60), capacity=SEATS,
-            themes=["lifelong-culture"], age_groups=["adult", "child"], hosts=[],
-        ))
-    db.session.add_all(workshops)
-    db.session.flush()
+    workshop_ids = add_workshops(festival.id, seats)
     random = Random(2027)
     tokens = []
     for n in range(visitors):
@@ -67,14 +85,12 @@ def seed(visitors):
             consent=True, party=[{"name": f"ลูก {n}.{m}", "age_group": "child"} for m in range(family)],
         )
         tokens.append(result.pass_.manage_token)
-    # Some workshops are more wanted than others, as at a real festival.
-    weights = [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]
-    requests = [(token, random.choices([w.id for w in workshops], weights=weights)[0]) for token in tokens]
-    return {"requests": requests, "workshop_ids": [w.id for w in workshops]}
+    requests = [(token, wanted(random, workshop_ids)) for token in tokens]
+    return {"requests": requests, "workshop_ids": workshop_ids, "festival_id": festival.id, "tokens": tokens}
 
 
 def race(stack, requests, label):
-    """Send (method, path, body) requests from CONNECTIONS keep-alive threads started together.
+    """Send (method, path, body, headers) requests from CONNECTIONS keep-alive threads started together.
     Returns the Result and, per request, (status, JSON body or None)."""
     port = int(stack.base_url.rsplit(":", 1)[1])
     answers = [None] * len(requests)
@@ -91,11 +107,12 @@ def race(stack, requests, label):
                 index = next(cursor, None)
             if index is None:
                 break
-            method, path, body = requests[index]
+            method, path, body, headers = requests[index]
+            if body is not None:
+                headers = {**headers, "Content-Type": "application/json"}
             started = time.perf_counter()
             try:
-                conn.request(method, path, json.dumps(body) if body is not None else None,
-                             {"Content-Type": "application/json"} if body is not None else {})
+                conn.request(method, path, json.dumps(body) if body is not None else None, headers)
                 answer = conn.getresponse()
                 payload = answer.read()
             except OSError:
@@ -144,11 +161,21 @@ def check(workshop_ids, answered):
 
 
 def run(stack):
+    stack.extra_env["TRUSTED_PROXIES"] = "1"
+    stack.restart()
+    try:
+        return _run(stack)
+    finally:
+        stack.extra_env.pop("TRUSTED_PROXIES", None)
+        stack.restart()
+
+
+def _run(stack):
     began = time.monotonic()
     seeded = stack.seed(seed, VISITORS)
     print(f"   seeded {VISITORS} passes through sign_up in {time.monotonic() - began:.0f} s")
-    requests = [("POST", f"/api/v1/passes/{token}/bookings", {"session_id": session_id})
-                for token, session_id in seeded["requests"]]
+    requests = [("POST", f"/api/v1/passes/{token}/bookings", {"session_id": session_id},
+                 {"X-Forwarded-For": address(n)}) for n, (token, session_id) in enumerate(seeded["requests"])]
     city_floor = stack.seed(lambda: db.session.scalar(sa.select(City.id).order_by(City.id)))
     floor = run_threads(stack.base_url, f"/bench/floor?id={city_floor}", "floor", stack.seconds, CONNECTIONS)
 
@@ -157,12 +184,13 @@ def run(stack):
     answered = {body["id"]: body["status"] for status, body in filter(None, answers) if status == 201}
 
     # Holders cancel at once: each cancellation promotes from its waitlist in the same transaction.
-    tokens = {index: token for index, (token, _) in enumerate(seeded["requests"])}
-    confirmed = [(tokens[i], body["id"]) for i, (status, body) in enumerate(answers)
+    confirmed = [(i, body["id"]) for i, (status, body) in enumerate(answers)
                  if answers[i] and status == 201 and body["status"] == CONFIRMED]
     leaving = Random(7).sample(confirmed, min(CANCELS, len(confirmed)))
+    tokens = seeded["tokens"]
     cancelled, cancel_answers = race(
-        stack, [("DELETE", f"/api/v1/passes/{token}/bookings/{booking_id}", None) for token, booking_id in leaving],
+        stack, [("DELETE", f"/api/v1/passes/{tokens[i]}/bookings/{booking_id}", None, {"X-Forwarded-For": address(i)})
+                for i, booking_id in leaving],
         f"cancel: {len(leaving)} holders (promotes)",
     )
     lost += sum(1 for answer in cancel_answers if answer is None or answer[0] != 200)

@@ -124,9 +124,12 @@ def pass_qr(token):
 @booking_by_token
 def book(data, token):
     """Book a session: 409 `clash`, `closed`, `already_booked`, `no_booking_needed`."""
-    booking = svc.book(svc.pass_for_manage_token(token).id, data["session_id"], data["seats"])
-    db.session.commit()
-    return booking
+    booking = svc.book_with_manage_token(token, data["session_id"], data["seats"])
+    # The answer is this transaction's: its place in the queue counted under the session's lock,
+    # the booking, session and festival as loaded. Nothing is read again after the commit.
+    position = svc.waitlist_position(booking)
+    _commit_keeping_loaded()
+    return jsonify(BookingOut(positions={booking.id: position}).dump(booking)), 201
 
 
 @blp.route("/passes/<token>/bookings/<int:booking_id>", methods=["DELETE"])
@@ -138,6 +141,17 @@ def cancel_booking(token, booking_id):
     booking = svc.cancel_booking(svc.pass_for_manage_token(token).id, booking_id)
     db.session.commit()
     return booking
+
+
+def _commit_keeping_loaded():
+    """Commit without expiring what the transaction loaded (a commit expires it by default, and
+    reading an expired object loads it again)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 # --- organisers --------------------------------------------------------------------

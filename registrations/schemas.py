@@ -115,7 +115,14 @@ class BookingOut(ma.Schema):
     cancelled_by = ma.fields.String(allow_none=True)
     session = ma.fields.Nested(BookedSession)
 
+    def __init__(self, *args, positions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # {booking id: waitlist position} counted already, in the transaction that queued it.
+        self.positions = positions or {}
+
     def get_waitlist_position(self, booking):
+        if booking.id in self.positions:
+            return self.positions[booking.id]
         return waitlist_position(booking)
 
     def get_queued_at(self, booking):

@@ -6,6 +6,7 @@ Plain values in; they flush and emit outbox messages; the caller commits.
 from registrations.services.attendees import festival_attendees_csv, session_attendees_csv
 from registrations.services.bookings import (
     book,
+    book_with_manage_token,
     booking_of_pass,
     cancel_booking,
     cancel_booking_by_organiser,
@@ -28,6 +29,7 @@ from registrations.services.passes import (
 
 __all__ = [
     "book",
+    "book_with_manage_token",
     "cancel_booking",
     "cancel_booking_by_organiser",
     "cancel_pass",

@@ -5,14 +5,17 @@ flushes, and records an outbox message for each change in the same transaction.
 The caller commits.
 """
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import db, now_utc
 from app.errors import DomainError, Invalid, NotFound, N_
 from app.outbox import emit
 from events.models import ProgrammeSession
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
-from registrations.services.locks import MAX_ID, fresh_booking, lock_pass, lock_session, lock_sessions
+from registrations.services.locks import (
+    MAX_ID, fresh_booking, lock_pass, lock_pass_for_manage_token, lock_session, lock_sessions,
+)
 from registrations.services.seats import ensure_seats_allowed, seats_for, seats_free
 
 SESSION_CANCELLED = "cancelled"
@@ -22,16 +25,8 @@ BY_VISITOR, BY_ORGANISER, BY_SESSION = "visitor", "organiser", "session"
 # --- reads -------------------------------------------------------------------
 
 
-def live_booking(pass_id, session_id):
-    return db.session.scalar(
-        sa.select(Booking).where(
-            Booking.pass_id == pass_id, Booking.session_id == session_id, Booking.status != CANCELLED
-        )
-    )
-
-
-def clashing_session_id(pass_id, session, exclude_booking_id=None):
-    """The earliest other session, overlapping this one, where the pass holds confirmed seats."""
+def _clash(pass_id, session, exclude_booking_id=None):
+    """SELECT the earliest other session, overlapping this one, where the pass holds confirmed seats."""
     query = (
         sa.select(ProgrammeSession.id)
         .join(Booking, Booking.session_id == ProgrammeSession.id)
@@ -48,7 +43,25 @@ def clashing_session_id(pass_id, session, exclude_booking_id=None):
     )
     if exclude_booking_id is not None:
         query = query.where(Booking.id != exclude_booking_id)
-    return db.session.scalar(query)
+    return query
+
+
+def clashing_session_id(pass_id, session, exclude_booking_id=None):
+    """The earliest other session, overlapping this one, where the pass holds confirmed seats."""
+    return db.session.scalar(_clash(pass_id, session, exclude_booking_id))
+
+
+def _live(pass_id, session_id):
+    return sa.select(Booking.id).where(
+        Booking.pass_id == pass_id, Booking.session_id == session_id, Booking.status != CANCELLED
+    )
+
+
+def _live_and_clash(pass_id, session):
+    """(the pass's live booking of this session, the session its confirmed seats clash with): one round trip."""
+    return db.session.execute(
+        sa.select(_live(pass_id, session.id).scalar_subquery(), _clash(pass_id, session).scalar_subquery())
+    ).one()
 
 
 def _waitlist_order():
@@ -103,8 +116,10 @@ def session_bookings(session_id):
 
 
 def find_session(session_id):
-    """A programme session by id (no lock); 404 `not_found` otherwise."""
-    session = db.session.get(ProgrammeSession, session_id) if 0 < session_id <= MAX_ID else None
+    """A programme session by id with its festival (no lock); 404 `not_found` otherwise."""
+    session = None
+    if 0 < session_id <= MAX_ID:
+        session = db.session.get(ProgrammeSession, session_id, options=[joinedload(ProgrammeSession.festival)])
     if session is None:
         raise NotFound("session", N_("No such session."))
     return session
@@ -141,13 +156,21 @@ def _ensure_bookable(pass_, session, now, field="session_id"):
 
 
 def _ensure_no_clash(pass_id, session, exclude_booking_id=None):
-    other = clashing_session_id(pass_id, session, exclude_booking_id)
+    _refuse_clash(clashing_session_id(pass_id, session, exclude_booking_id))
+
+
+def _refuse_clash(other):
     if other is not None:
         titles = db.session.get(ProgrammeSession, other)
         raise DomainError(
             "clash", N_("You already hold a seat in “%(title)s” at the same time."), status=409, session_id=other,
             params={"title": {"th": titles.title_th, "en": titles.title_en} if titles is not None else ""},
         )
+
+
+def _refuse_second_booking(existing_id, message=N_("You have booked this session already.")):
+    if existing_id is not None:
+        raise DomainError("already_booked", message, status=409, booking_id=existing_id)
 
 
 def _event(topic, booking, session, **extra):
@@ -202,7 +225,7 @@ def promote_waitlist(session, now=None):
         return []
     promoted = []
     free = seats_free(session)
-    if free <= 0:
+    if free <= 0 or session.waitlist_length == 0:  # the counter is exact under the lock: nobody waits
         return promoted
     candidates = db.session.scalars(
         sa.select(Booking)
@@ -234,7 +257,15 @@ def promote_waitlist(session, now=None):
 
 def book(pass_id, session_id, seats=None, now=None):
     """Book seats in a session for a pass: confirmed if they fit, else waitlisted."""
-    pass_ = lock_pass(pass_id)
+    return _book(lock_pass(pass_id), session_id, seats, now)
+
+
+def book_with_manage_token(token, session_id, seats=None, now=None):
+    """The same for the pass behind a manage link (404 otherwise): found and locked in one round trip."""
+    return _book(lock_pass_for_manage_token(token), session_id, seats, now)
+
+
+def _book(pass_, session_id, seats, now):
     if not pass_.is_active:
         raise DomainError("pass_cancelled", N_("This pass is cancelled."), status=409)
     # What concerns only this pass is checked under the pass's lock; the session's lock
@@ -248,13 +279,14 @@ def book(pass_id, session_id, seats=None, now=None):
         raise Invalid("seats", N_("Seats must be between 1 and your party's size (%(n)s)."),
                       params={"n": party_size}, code="invalid_seats")
     ensure_seats_allowed(pass_, session, seats)
-    existing = live_booking(pass_.id, session.id)
-    if existing is not None:
-        raise DomainError(
-            "already_booked", N_("You have booked this session already."), status=409, booking_id=existing.id
-        )
-    _ensure_no_clash(pass_.id, session)
+    existing_id, clashing_id = _live_and_clash(pass_.id, session)
+    _refuse_second_booking(existing_id)
+    _refuse_clash(clashing_id)
+    festival = session.festival
     session = lock_session(session_id)
+    # The lock reloads the row's columns only: the festival read with it stays attached, so that
+    # the booking can be answered from this transaction (app code dumps booking.session.festival).
+    set_committed_value(session, "festival", festival)
     now = now or now_utc()  # read under the lock: arrival order is lock order
     _ensure_bookable(pass_, session, now)  # again: cancelled or changed in the meantime?
     ensure_seats_allowed(pass_, session, seats)  # again: its age groups may have changed
@@ -267,7 +299,7 @@ def book(pass_id, session_id, seats=None, now=None):
     # Seats freed where no promotion has run yet (a capacity raised in the programme is
     # promoted by a worker, later) go to the waitlist before a newcomer can take them.
     promote_waitlist(session, now)
-    booking = Booking(pass_id=pass_.id, session_id=session.id, seats=seats, queued_at=now)
+    booking = Booking(pass_id=pass_.id, session_id=session.id, session=session, seats=seats, queued_at=now)
     if seats <= seats_free(session):
         _seat(booking, session, now)
     else:
@@ -340,11 +372,7 @@ def move_booking(booking_id, session_id, now=None):
         raise Invalid("session_id", N_("The booking is in this session already."), code="same_session")
     source, target = sessions[booking.session_id], sessions[session_id]
     _ensure_bookable(pass_, target, now)
-    existing = live_booking(pass_.id, target.id)
-    if existing is not None:
-        raise DomainError(
-            "already_booked", N_("This pass has booked that session already."), status=409, booking_id=existing.id
-        )
+    _refuse_second_booking(db.session.scalar(_live(pass_.id, target.id)), N_("This pass has booked that session already."))
     _ensure_no_clash(pass_.id, target, exclude_booking_id=booking.id)
     ensure_seats_allowed(pass_, target, booking.seats)
     if booking.seats > seats_free(target):

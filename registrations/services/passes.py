@@ -1,6 +1,4 @@
 """Signing up for a festival, finding a pass by its secret tokens, its links, cancelling it."""
-import hashlib
-import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -18,23 +16,15 @@ from registrations import pass_codes
 from registrations.models import CANCELLED, PASS_CANCELLED, Booking, PartyMember, Pass
 from registrations.services.bookings import BY_VISITOR, cancel_locked, promote_waitlist
 from registrations.services.locks import lock_pass, lock_sessions
+from registrations.services.tokens import could_be_token, new_token, token_hash
 
 MAX_PARTY_MEMBERS = 9  # a pass admits at most ten people
-MAX_TOKEN_LENGTH = 100
 
 
 @dataclass
 class SignUp:
     pass_: Pass
     created: bool  # False: the email had a pass already, whose link is mailed instead
-
-
-def new_token():
-    return secrets.token_urlsafe(32)
-
-
-def token_hash(raw):
-    return hashlib.sha256(raw.encode()).hexdigest()
 
 
 def normalise_email(email):
@@ -134,7 +124,7 @@ def sign_up(festival_slug, *, name, email, age_group, consent, phone="", party=(
 
 
 def _by_token(column, token):
-    if not token or len(token) > MAX_TOKEN_LENGTH:
+    if not could_be_token(token):
         raise NotFound("pass", N_("No such pass."))
     pass_ = db.session.scalar(sa.select(Pass).where(column == token_hash(token)))
     if pass_ is None:
