@@ -20,37 +20,21 @@ import logging
 import os
 import pstats
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from random import Random
 
 import redis
 import sqlalchemy as sa
 
-from app import create_app
 from app.database import db
 from app.redis_conn import connection
 from bench import booking_rush
-from bench.floor import register
-from bench.harness import ROOT, _any_city_id, recreate_database, settings
+from bench.harness import _any_city_id, in_process_app, recreate_database, settings
 
 BOOKINGS = int(os.environ.get("BOOKING_CPU_BOOKINGS", "400"))
 ROUNDS = int(os.environ.get("BOOKING_CPU_ROUNDS", "3"))
 CANCELS = int(os.environ.get("BOOKING_CPU_CANCELS", "30"))
 SEATS = max(6, BOOKINGS * 3 // 200)  # at least a family of four fits
-
-
-def _app(database_url, redis_url):
-    instance = tempfile.mkdtemp(prefix="thetsakan-booking-cpu-")
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY="bench-only-secret-key",
-               INSTANCE_DIR=instance)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    return register(create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                                "SECRET_KEY": "bench-only-secret-key", "INSTANCE_DIR": instance,
-                                "BENCH_FLOOR": True}))
 
 
 class Counter:
@@ -119,7 +103,7 @@ def _median(values):
 def main():
     config = settings()
     recreate_database(config["database_url"])
-    app = _app(config["database_url"], config["redis_url"])
+    app = in_process_app(config["database_url"], config["redis_url"], "thetsakan-booking-cpu-")
     # Each request's JSON log line is still made (it is part of a request's cost), but not printed among the figures.
     for handler in logging.getLogger().handlers:
         if isinstance(handler, logging.StreamHandler):

@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 from app import create_app
 from app.database import db
 from app.redis_conn import connection
+from bench.floor import register
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE = "postgresql+psycopg://postgres@127.0.0.1:5432/bench"
@@ -237,6 +238,18 @@ class Stack:
         return run_threads(self.base_url, path, label, seconds, connections)
 
 
+def in_process_app(database_url, redis_url, prefix):
+    """The app in this process (Flask's test client), migrated, with the floor: for CPU per request."""
+    instance = tempfile.mkdtemp(prefix=prefix)
+    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY="bench-only-secret-key",
+               INSTANCE_DIR=instance)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    return register(create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
+                                "SECRET_KEY": "bench-only-secret-key", "INSTANCE_DIR": instance,
+                                "BENCH_FLOOR": True}))
+
+
 def _any_city_id():
     cities = db.metadata.tables["cities"]
     city_id = db.session.scalar(sa.select(cities.c.id).order_by(cities.c.id).limit(1))
@@ -248,13 +261,14 @@ def _any_city_id():
     return city_id
 
 
-def run_wrk(base_url, path, label, seconds, connections):
+def run_wrk(base_url, path, label, seconds, connections, headers=()):
+    """wrk on one path; headers: ("Name: value", ...) sent with every request."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(WRK_SCRIPT)
     try:
         out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "--timeout", "10s", "-s", script.name,
-             base_url + path],
+            ["wrk", "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "--timeout", "10s",
+             *[arg for header in headers for arg in ("-H", header)], "-s", script.name, base_url + path],
             capture_output=True, text=True, check=True, timeout=seconds + 30,
         ).stdout
     finally:

@@ -2,10 +2,6 @@
 
     python -m bench.programme            (or `make bench`, which runs every bench module)
 """
-import json
-import os
-import subprocess
-import tempfile
 import threading
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -15,7 +11,7 @@ import sqlalchemy as sa
 
 from app.database import db
 from bench.conditional import available, etag_of, measure_conditional
-from bench.harness import WRK_SCRIPT, Result, Stack, report
+from bench.harness import Stack, report, run_wrk
 from events import services
 from events.demo.loading import load_demo
 from events.models import Festival, ProgrammeSession, Venue
@@ -103,25 +99,7 @@ def seats_moving(stack, per_second=20):
 
 def measure_gzip(stack, path, label):
     """wrk sending Accept-Encoding: gzip, as phones and browsers do (the reverse proxy passes it on)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT)
-    try:
-        out = subprocess.run(
-            ["wrk", "-t", "2", "-c", str(stack.connections), "-d", f"{int(stack.seconds)}s", "--timeout", "10s",
-             "-H", "Accept-Encoding: gzip", "-s", script.name, stack.base_url + path],
-            capture_output=True, text=True, check=True, timeout=stack.seconds + 30,
-        ).stdout
-    finally:
-        os.unlink(script.name)
-    data = json.loads(next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))[len("BENCH_JSON "):])
-    duration = data["duration_us"] / 1e6
-    return Result(
-        label=label, path=path, requests=data["requests"], seconds=round(duration, 2),
-        rps=round(data["requests"] / duration, 1), p50_ms=round(data["p50_us"] / 1000, 2),
-        p95_ms=round(data["p95_us"] / 1000, 2), p99_ms=round(data["p99_us"] / 1000, 2),
-        errors=data["errors"], non_2xx=data["non_2xx"],
-        kb_per_response=round(data["bytes"] / max(1, data["requests"]) / 1024, 2), driver="wrk",
-    )
+    return run_wrk(stack.base_url, path, label, stack.seconds, stack.connections, headers=("Accept-Encoding: gzip",))
 
 
 def run(stack):

@@ -13,31 +13,15 @@ import cProfile
 import io
 import os
 import pstats
-import subprocess
-import sys
-import tempfile
 import time
 
-from app import create_app
 from app.database import db
 from app.redis_conn import connection
 from bench import gate_rush
-from bench.floor import register
-from bench.harness import ROOT, _any_city_id, recreate_database, settings
+from bench.harness import _any_city_id, in_process_app, recreate_database, settings
 
 SCANS = int(os.environ.get("SCAN_CPU_SCANS", "400"))
 ROUNDS = int(os.environ.get("SCAN_CPU_ROUNDS", "3"))
-
-
-def _app(database_url, redis_url):
-    instance = tempfile.mkdtemp(prefix="thetsakan-scan-cpu-")
-    env = dict(os.environ, DATABASE_URL=database_url, REDIS_URL=redis_url, SECRET_KEY="bench-only-secret-key",
-               INSTANCE_DIR=instance)
-    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    return register(create_app({"SQLALCHEMY_DATABASE_URI": database_url, "REDIS_URL": redis_url,
-                                "SECRET_KEY": "bench-only-secret-key", "INSTANCE_DIR": instance,
-                                "BENCH_FLOOR": True}))
 
 
 def _cpu_ms(client, requests):
@@ -60,7 +44,7 @@ def _scans(seeded, codes, path):
 def main():
     config = settings()
     recreate_database(config["database_url"])
-    app = _app(config["database_url"], config["redis_url"])
+    app = in_process_app(config["database_url"], config["redis_url"], "thetsakan-scan-cpu-")
     with app.app_context():
         connection().flushdb()
         seeded = gate_rush.seed(SCANS * (ROUNDS + 2))  # the rounds, the profile, the warm-up
