@@ -62,3 +62,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def commit_keeping_loaded():
+    """Commit without expiring what the transaction loaded, for an answer built from it.
+
+    A commit expires every loaded object by default, and reading an expired object loads
+    it again: a request that answers from what it just wrote would pay a round trip per object."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 
 from app import personal_data
 from app.auth import current_principal, ensure_city, public, require_roles, visitor
-from app.database import db
+from app.database import commit_keeping_loaded, db
 from app.downloads import download
 from app.errors import ErrorSchema, NotFound, N_
 from events import services as events_services
@@ -128,7 +128,7 @@ def book(data, token):
     # The answer is this transaction's: its place in the queue counted under the session's lock,
     # the booking, session and festival as loaded. Nothing is read again after the commit.
     position = svc.waitlist_position(booking)
-    _commit_keeping_loaded()
+    commit_keeping_loaded()
     return jsonify(BookingOut(positions={booking.id: position}).dump(booking)), 201
 
 
@@ -141,17 +141,6 @@ def cancel_booking(token, booking_id):
     booking = svc.cancel_booking(svc.pass_for_manage_token(token).id, booking_id)
     db.session.commit()
     return booking
-
-
-def _commit_keeping_loaded():
-    """Commit without expiring what the transaction loaded (a commit expires it by default, and
-    reading an expired object loads it again)."""
-    session = db.session()
-    keep, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = keep
 
 
 # --- organisers --------------------------------------------------------------------
