@@ -45,13 +45,13 @@ WORDS = {
         festival="วันเมืองแห่งการเรียนรู้", kids="ทอผ้าสำหรับเด็ก", talk="เสวนาเมืองแห่งการเรียนรู้",
         mother="สมหญิง ใจดี", email="somying@example.org", children=("น้องฟ้า", "น้องต้น"),
         two_seats="2 ที่นั่ง", one_seat="1 ที่นั่ง", waitlist="ต่อคิวรอ", agenda="ลิงก์ปฏิทินสำหรับแอปอื่น",
-        final="ยกเลิกแล้วย้อนกลับไม่ได้", party="3 คน",
+        final="ยกเลิกแล้วย้อนกลับไม่ได้", party="3 คน", seats_left="เหลือ %d ที่นั่ง",
     ),
     "en": dict(
         festival="Learning City Days", kids="Weaving for children", talk="Learning city forum",
         mother="Sarah Miller", email="sarah.miller@example.org", children=("Emma", "Leo"),
         two_seats="2 seats", one_seat="1 seat", waitlist="Join the waitlist", agenda="Calendar link for other apps",
-        final="This cannot be undone.", party="Party of 3",
+        final="This cannot be undone.", party="Party of 3", seats_left="%d seats left",
     ),
 }
 
@@ -191,6 +191,9 @@ def test_a_family_lives_the_whole_festival_day(app, client, chromium, live_serve
             page.wait_for_url("**lang=en")
             expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.locator("h1")).to_contain_text(words["festival"])
+        kids_seats = page.locator("p.ev-book", has=page.locator(f"a[href='/sessions/{fest['kids']}/book']")).locator(
+            ".ev-seats")
+        expect(kids_seats).to_have_text(words["seats_left"] % 6)
         https_feed = page.locator("a[data-feed-https]").first
         expect(https_feed).to_have_attribute("href", re.compile(r"^http://127\.0\.0\.1:\d+/festivals/.+\.ics$"))
         expect(page.locator("a[href^='webcal://']").first).to_be_visible()
@@ -222,6 +225,7 @@ def test_a_family_lives_the_whole_festival_day(app, client, chromium, live_serve
         # before the tap.
         page.locator(f"#bookings a[href='/festivals/{fest['slug']}']").click()
         page.wait_for_url(f"**/festivals/{fest['slug']}")
+        expect(kids_seats).to_have_text(words["seats_left"] % 6)
         page.locator(f"a[href='/sessions/{fest['kids']}/book']").click()
         page.wait_for_url(f"**/sessions/{fest['kids']}/book**")
         expect(page.locator("[data-remembered]")).to_be_visible()
@@ -231,9 +235,14 @@ def test_a_family_lives_the_whole_festival_day(app, client, chromium, live_serve
         kids_booking = page.locator("article[data-status=confirmed]", has_text=words["kids"])
         expect(kids_booking).to_contain_text(words["two_seats"])
 
-        # The adults' talk is full: the mother alone joins its waitlist.
-        page.locator(f"#bookings a[href='/festivals/{fest['slug']}']").click()
+        # The adults' talk is full: the mother alone joins its waitlist. On the way, the programme (kept
+        # rendered, and sent gzipped to a browser) already counts the children's two seats.
+        with page.expect_navigation() as programme:
+            page.locator(f"#bookings a[href='/festivals/{fest['slug']}']").click()
         page.wait_for_url(f"**/festivals/{fest['slug']}")
+        assert programme.value.headers.get("content-encoding") == "gzip"
+        expect(kids_seats).to_have_text(words["seats_left"] % 4)
+        walk.check("programme-after-booking")
         page.locator(f"a[href='/sessions/{fest['talk']}/book']").click()
         page.wait_for_url(f"**/sessions/{fest['talk']}/book**")
         expect(page.locator("#book-title")).to_have_text(words["waitlist"])
