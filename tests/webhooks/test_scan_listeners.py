@@ -1,6 +1,11 @@
 """Whether an endpoint listens to scan.admitted is kept per process (every admitted gate scan asks):
 a change to the endpoints, made through another process, is seen by the very next scan of every
 process, and nothing that leaves the listeners as they were makes a process ask again."""
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
@@ -16,10 +21,12 @@ from events.models import Festival
 from registrations import pass_codes
 from registrations.models import Pass
 from tests.conftest import bearer
+from tests.faults.conftest import RedisServer
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoints
 
 API = "/api/v1"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -113,3 +120,64 @@ def test_an_endpoint_written_by_any_code_of_any_process_replaces_the_generation(
         db.session.commit()
         rolled_back = generation(endpoints.GENERATION_KEY)
     assert before != added and added == unchanged == rolled_back
+
+
+# Another process that adds an endpoint while the shared Redis hangs: its commit cannot replace
+# the generation token, as in production where each process has its own limiter store.
+WRITER = """
+import sys
+from app import create_app
+from app.database import db
+from webhooks.models import WebhookEndpoint
+database, redis_url, city_id, instance = sys.argv[1:]
+app = create_app({"TESTING": True, "RATELIMIT_ENABLED": True, "SQLALCHEMY_DATABASE_URI": database,
+                  "REDIS_URL": redis_url, "SECRET_KEY": "test-secret-key-not-for-production", "INSTANCE_DIR": instance})
+with app.app_context():
+    db.session.add(WebhookEndpoint(city_id=int(city_id), url="https://partner.example/gate",
+                                   topics=["scan.admitted"], secret="s" * 40))
+    db.session.commit()
+"""
+
+
+@pytest.fixture
+def hanging_redis(tmp_path):
+    """A redis-server of this test's own, to hang; the limiter's store (one per process) is given back after."""
+    server = RedisServer(tmp_path).start()
+    saved = (limiter._storage, limiter._limiter)
+    yield server
+    server.stop()
+    limiter._storage, limiter._limiter = saved
+
+
+def test_an_endpoint_added_while_redis_hangs_is_told_within_the_keeping_time(
+        app, city, gate, sign_up, hanging_redis, monkeypatch):
+    monkeypatch.setattr(endpoints, "KEEP_SECONDS", 10)  # a minute in production; the rule is the same
+    gate_process = create_app({
+        **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "INSTANCE_DIR")},
+        "REDIS_URL": hanging_redis.url, "TESTING": True, "RATELIMIT_ENABLED": True,
+    })
+    try:
+        asked_at = time.monotonic()
+        assert _scan(gate_process, gate, sign_up()) == "admitted"  # kept: nobody listens
+        hanging_redis.hang()
+        try:
+            written = subprocess.run(
+                [sys.executable, "-c", WRITER, app.config["SQLALCHEMY_DATABASE_URI"], hanging_redis.url,
+                 str(city.id), app.config["INSTANCE_DIR"]],
+                cwd=ROOT, capture_output=True, text=True, timeout=120)
+        finally:
+            hanging_redis.unhang()
+        assert written.returncode == 0, written.stderr[-3000:]
+        assert "not replaced" in written.stdout + written.stderr
+        assert _scan(gate_process, gate, sign_up()) == "admitted"
+        # The token is unchanged: within the keeping time the gate still believes nobody listens ...
+        if time.monotonic() - asked_at < endpoints.KEEP_SECONDS - 0.5:
+            assert _told(app) == 0
+        time.sleep(max(0.0, endpoints.KEEP_SECONDS - (time.monotonic() - asked_at)) + 1.0)
+        # ... and after it, asks the database again: the partner is told.
+        assert _scan(gate_process, gate, sign_up()) == "admitted"
+        assert _told(app) == 1
+    finally:
+        with gate_process.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -2,6 +2,7 @@
 
 Services take plain values, flush and never commit: the request commits.
 """
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -195,6 +196,9 @@ def subscribers(topic, festival_id):
 # Redis, app.limits.generation), and a commit that adds, removes or changes an endpoint replaces
 # the token (below), so the next scan in every process and on every node asks the database again.
 GENERATION_KEY = "webhooks:endpoints:generation"
+# If Redis did not answer when an endpoint changed, the token stayed as it was: a kept answer is
+# asked again after this long all the same, so a missed replacement heals within a minute.
+KEEP_SECONDS = 60
 # What a listener depends on; a delivery pass's lease and error columns change nothing of it.
 _LISTENING = ("city_id", "festival_id", "topics", "enabled")
 _KEPT = "webhooks.wants"
@@ -211,10 +215,11 @@ def wants(topic, festival_id=None, **_payload):
         return bool(subscribers(topic, festival_id))
     kept = current_app.extensions.setdefault(_KEPT, {})
     known = kept.get((topic, festival_id))
-    if known is not None and known[0] == generation:
+    now = time.monotonic()
+    if known is not None and known[0] == generation and now - known[2] < KEEP_SECONDS:
         return known[1]
     answer = bool(subscribers(topic, festival_id))
-    kept[(topic, festival_id)] = (generation, answer)
+    kept[(topic, festival_id)] = (generation, answer, now)
     return answer
 
 
