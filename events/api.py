@@ -203,12 +203,13 @@ def list_sessions(query, slug):
 
     The answer carries an ETag; sent back as If-None-Match, it gets a 304 while nothing shown has changed.
     """
-    festival = services.festival_by_slug(slug, current_principal())
+    # The festival comes with its version, in one statement: a kept answer needs nothing else.
+    festival, versions = services.api_versions(slug, query)
+    services.reachable(festival, current_principal(), for_edit=False)
     filters = {
         "day": query.get("day"), "kind": query.get("kind"), "theme": query.get("theme"),
         "age_group": query.get("age_group"), "venue_id": query.get("venue"),
     }
-    versions = services.api_versions(festival, query)
     # A draft is only for its organisers: no shared cache may keep it, and nobody stores it.
     cache = PUBLIC_REVALIDATE if festival.is_published else PRIVATE_REVALIDATE
 

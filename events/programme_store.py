@@ -248,13 +248,14 @@ def api_body(rendering, festival_id):
 def programme_answer(festival, filters, versions, payload, gzip_ok=False):
     """The API Answer: the published programme's stored answer (a draft's is built each time), live seats.
 
-    versions: (validator, body key) from events.programme_version.api_versions;
-    `payload` turns a session into its JSON object (events.schemas.session_payload);
-    gzip_ok: the caller takes gzip (a draft's answer is left to the reverse proxy).
+    festival and versions: from events.programme_version.api_versions (a FestivalRow, and the
+    validator and body key); `payload` turns a session into its JSON object
+    (events.schemas.session_payload); gzip_ok: the caller takes gzip (a draft's answer is left
+    to the reverse proxy).
     """
 
     def build():
-        return api_rendering(payload(session) for session in programme(festival, **filters))
+        return api_rendering(payload(session) for session in programme(festival.loaded(), **filters))
 
     if not festival.is_published:
         return Answer(api_body(build(), festival.id))

@@ -1,4 +1,4 @@
-"""The version of a festival's public programme, read in a few small queries instead of building it.
+"""The version of a festival's public programme, read in one statement instead of building it.
 
 The programme API and the programme page answer 304 to a phone that holds the current
 version, so the version must change with everything either of them shows, and be cheap:
@@ -16,12 +16,20 @@ It is made of
   now (a card says "booking closed" from its session's start), and the festival's today
   (the default day, "this festival has ended");
 - what the caller asked: filters, and for the page the language and the host it links to.
+
+The statement finds the festival by its slug and carries the festival's row with it, so a
+request answered from a kept answer (events/programme_store.py) makes this one round trip
+and no ORM load.
 """
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 
 from app.conditional import validator
 from app.database import db
-from events.models import Booth, Festival, ProgrammeSession, Venue
+from events import validation as check
+from events.models import Booth, City, Festival, ProgrammeSession, Venue
 
 VENUE_SHOWN = (Venue.id, Venue.name_th, Venue.name_en, Venue.kind, Venue.sort_order, Venue.capacity)
 BOOTH_SHOWN = (
@@ -30,80 +38,114 @@ BOOTH_SHOWN = (
 )
 
 
+@dataclass(frozen=True)
+class FestivalRow:
+    """A festival as the version's statement read it, without the ORM: enough to judge who may see
+    it (events.festivals.reachable) and to name its answers. An answer kept by this process is sent
+    from this alone; the ORM festival is loaded only to render one (loaded())."""
+
+    id: int
+    city_id: int
+    status: str
+    timezone: str
+    state: tuple  # every column of the festival, and its city's names
+
+    @property
+    def is_published(self):
+        return self.status == "published"
+
+    @property
+    def zone(self):
+        return ZoneInfo(self.timezone)
+
+    def loaded(self):
+        """The ORM festival (with its city), for rendering."""
+        return db.session.get(Festival, self.id)
+
+
 def api_version(festival, filters):
     """The validator of GET /api/v1/festivals/<slug>/sessions with these (parsed) filters."""
-    return api_versions(festival, filters)[0]
+    return api_versions(festival.slug, filters)[1][0]
 
 
-def api_versions(festival, filters):
-    """(validator, body key) of GET /api/v1/festivals/<slug>/sessions with these (parsed) filters.
+def api_versions(slug, filters):
+    """(festival, (validator, body key)) of GET /api/v1/festivals/<slug>/sessions with these (parsed)
+    filters; festival is a FestivalRow, or None (and no versions) when no festival has this slug.
 
     The JSON carries both languages and no time-dependent field, so neither the caller's
     language nor the clock is part of it. The body key leaves out the seat counters (and the
     updated_at a booking moves): the stored answer holds seats apart (events/programme_store.py).
     """
-    festival_state = _festival_state(festival)
-    programme, seats, venues, _ = _state(festival.id)
+    found = _state(slug)
+    if found is None:
+        return None, None
+    festival, programme, seats, venues, _ = found
     filters = sorted(filters.items())
-    return (
-        validator("api", festival_state, programme, seats, venues, filters),
-        validator("api-body", festival_state, programme, venues, filters),
+    return festival, (
+        validator("api", festival.state, programme, seats, venues, filters),
+        validator("api-body", festival.state, programme, venues, filters),
     )
 
 
 def page_version(festival, args, locale, host, now):
     """The validator of the programme page /festivals/<slug> as of `now`; `args`: the query's (name, value) pairs."""
-    return page_versions(festival, args, locale, host, now)[0]
+    return page_versions(festival.slug, args, locale, host, now)[1][0]
 
 
-def page_versions(festival, args, locale, host, now, scheme="http"):
-    """(validator, body key) of the programme page as of `now`.
+def page_versions(slug, args, locale, host, now, scheme="http"):
+    """(festival, (validator, body key)) of the programme page as of `now`, as api_versions.
 
     The body key leaves out the seat counters and the clock's "has it started": the stored
     page holds each bookable card's seat line apart. It keeps the festival's today (the
     default day, "this festival has ended") and the scheme the calendar link is drawn with.
     """
-    festival_state = _festival_state(festival)
-    programme, seats, venues, booths = _state(festival.id, started_by=now)
+    found = _state(slug, started_by=now)
+    if found is None:
+        return None, None
+    festival, programme, seats, venues, booths = found
     today = now.astimezone(festival.zone).date()
     # Raw and in order: the language links repeat every argument, even those the page ignores.
     args = sorted(args)
-    return (
-        validator("page", festival_state, programme, seats, venues, booths, today, locale, host, args),
-        validator("page-body", festival_state, programme, venues, booths, today, locale, host, scheme, args),
+    return festival, (
+        validator("page", festival.state, programme, seats, venues, booths, today, locale, host, args),
+        validator("page-body", festival.state, programme, venues, booths, today, locale, host, scheme, args),
     )
 
 
-def _festival_state(festival):
-    """Every column of the festival as loaded for this request, and the city names the page shows."""
-    return (
-        tuple(getattr(festival, column.key) for column in Festival.__table__.columns),
-        festival.city.name_th,
-        festival.city.name_en,
-    )
+def _state(slug, started_by=None):
+    """(festival, programme, seats, venues, booths) of the festival with this slug, read in one
+    statement; None when there is none (a malformed slug names none).
 
-
-def _state(festival_id, started_by=None):
-    """(programme, seats, venues, booths) of the festival, read in one statement.
-
-    programme: what the programme shows but seats, in one aggregate of its sessions that
-    moves with every change a visitor can see without updated_at, which a booking moves too:
-    a new session raises the count, the highest id or the latest created_at, a deleted one
-    lowers the count, and every edit raises the session's sequence (events/programme.py, the
-    same rule the calendar feeds rest on). seats: the seats and, with started_by, the clock.
-    venues, and booths with started_by (the page shows them): their rows.
+    festival: a FestivalRow. programme: what the programme shows but seats, in one aggregate of
+    its sessions that moves with every change a visitor can see without updated_at, which a
+    booking moves too: a new session raises the count, the highest id or the latest created_at,
+    a deleted one lowers the count, and every edit raises the session's sequence
+    (events/programme.py, the same rule the calendar feeds rest on). seats: the seats and, with
+    started_by, the clock. venues, and booths with started_by (the page shows them): their rows.
     """
+    if not check.is_slug(slug):
+        return None
     page = started_by is not None
-    params = {"festival_id": festival_id, "started_by": started_by} if page else {"festival_id": festival_id}
+    params = {"slug": slug, "started_by": started_by} if page else {"slug": slug}
     rows = db.session.connection().execute(_STATEMENTS[page], params).all()
-    venue_at = 1 + len(_PROGRAMME) + len(_SEATS) + page
+    if not rows or rows[0][0] != 0:
+        return None
+    first = rows[0]
+    aggregate_at = 1 + len(_FESTIVAL)
+    venue_at = aggregate_at + len(_PROGRAMME) + len(_SEATS) + page
     booth_at = venue_at + len(VENUE_SHOWN)
-    aggregate = tuple(rows[0][1:venue_at])
+    state = tuple(first[1:aggregate_at])
+    festival = FestivalRow(id=first[_AT["id"]], city_id=first[_AT["city_id"]], status=first[_AT["status"]],
+                           timezone=first[_AT["timezone"]], state=state)
+    aggregate = tuple(first[aggregate_at:venue_at])
     venues = [tuple(row[venue_at:booth_at]) for row in rows if row[0] == 1]
     booths = [tuple(row[booth_at : booth_at + len(BOOTH_SHOWN)]) for row in rows if row[0] == 2]
-    return aggregate[: len(_PROGRAMME)], aggregate[len(_PROGRAMME) :], venues, booths
+    return festival, aggregate[: len(_PROGRAMME)], aggregate[len(_PROGRAMME) :], venues, booths
 
 
+# The festival's columns, then its city's names: the festival's part of every validator.
+_FESTIVAL = (*Festival.__table__.columns, City.__table__.c.name_th, City.__table__.c.name_en)
+_AT = {column.key: 1 + n for n, column in enumerate(Festival.__table__.columns)}
 _s = ProgrammeSession
 _PROGRAMME = (
     sa.func.count(),
@@ -122,15 +164,24 @@ _STARTED = sa.func.sum(sa.case((_s.starts_at <= sa.bindparam("started_by", type_
 
 
 def _statement(page):
-    """The sessions' aggregate, then the venues' rows and (for the page) the booths': one UNION ALL, each
-    part in its own columns, typed NULLs in the others, so that PostgreSQL and SQLite read them alike."""
-    aggregate = (*_PROGRAMME, *_SEATS, *((_STARTED,) if page else ()))
-    parts = [(0, aggregate, _s.__table__, _s.festival_id), (1, VENUE_SHOWN, Venue.__table__, Venue.festival_id)]
+    """The festival with its city and its sessions' aggregate, then the venues' rows and (for the page)
+    the booths': one UNION ALL by slug, each part in its own columns, typed NULLs in the others, so
+    that PostgreSQL and SQLite read them alike."""
+    festivals, cities = Festival.__table__, City.__table__
+    festival_id = sa.select(festivals.c.id).where(festivals.c.slug == sa.bindparam("slug")).scalar_subquery()
+    aggregate = sa.select(*(column.label(f"a{n}") for n, column in enumerate(
+        (*_PROGRAMME, *_SEATS, *((_STARTED,) if page else ()))))).where(_s.festival_id == festival_id).subquery()
+    first = (*_FESTIVAL, *aggregate.c)
+    parts = [
+        (0, first, festivals.join(cities, cities.c.id == festivals.c.city_id).join(aggregate, sa.true()),
+         festivals.c.slug == sa.bindparam("slug")),
+        (1, VENUE_SHOWN, Venue.__table__, Venue.festival_id == festival_id),
+    ]
     if page:
-        parts.append((2, BOOTH_SHOWN, Booth.__table__, Booth.festival_id))
+        parts.append((2, BOOTH_SHOWN, Booth.__table__, Booth.festival_id == festival_id))
     wide = [column for _, columns, _, _ in parts for column in columns]
     selects = []
-    for part, columns, table, festival in parts:
+    for part, columns, source, where in parts:
         mine = {id(column) for column in columns}
         values = [
             column if id(column) in mine else sa.cast(sa.null(), column.type)
@@ -138,13 +189,13 @@ def _statement(page):
         ]
         selects.append(
             sa.select(sa.literal(part, sa.Integer).label("part"), *(v.label(f"c{n}") for n, v in enumerate(values)))
-            .select_from(table)
-            .where(festival == sa.bindparam("festival_id"))
+            .select_from(source)
+            .where(where)
         )
-    # Row order: the aggregate, the venues by id, the booths by id (each id is NULL in the other parts).
-    order = ["part", "c" + str(len(aggregate))]
+    # Row order: the festival, the venues by id, the booths by id (each id is NULL in the other parts).
+    order = ["part", "c" + str(len(first))]
     if page:
-        order.append("c" + str(len(aggregate) + len(VENUE_SHOWN)))
+        order.append("c" + str(len(first) + len(VENUE_SHOWN)))
     return sa.union_all(*selects).order_by(*(sa.literal_column(name) for name in order))
 
 

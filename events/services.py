@@ -15,6 +15,7 @@ from events.festivals import (
     find_festival,
     list_cities,
     may_see,
+    reachable,
     update_festival,
     visible_festivals,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "find_clash",
     "list_cities",
     "may_see",
+    "reachable",
     "page_version",
     "page_versions",
     "programme_answer",

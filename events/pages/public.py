@@ -50,17 +50,19 @@ def festival_list():
 @public
 def festival_programme(slug):
     user = current_principal()
-    festival = services.festival_by_slug(slug, user=user)
     now = now_utc()
     if user is not None or session.get("_flashes"):
         # A signed-in page carries a CSRF token and the console link, and a flash is shown once:
         # such a page is built every time and kept by nobody else.
+        festival = services.festival_by_slug(slug, user=user)
         response = make_response(_programme_page(festival, user, now))
         response.headers["Cache-Control"] = PRIVATE_REVALIDATE
         return response
-    versions = services.page_versions(
-        festival, request.args.items(multi=True), current_locale(), request.host, now, request.scheme
+    # The festival comes with its version, in one statement: a kept page needs nothing else.
+    festival, versions = services.page_versions(
+        slug, request.args.items(multi=True), current_locale(), request.host, now, request.scheme
     )
+    services.reachable(festival, None, for_edit=False)
     # ?lang= answers set the language cookie: a shared cache must not hand that cookie to others.
     cache = PRIVATE_REVALIDATE if "lang" in request.args else PUBLIC_REVALIDATE
     # The language comes from ?lang=, the cookie or Accept-Language.
@@ -88,11 +90,12 @@ def seat_line(state, session_id, seats_left, title, words):
 def _public_page(festival, versions, now, gzip_ok):
     """The page for visitors who are not signed in: stored once published, its seats filled in live.
 
-    versions: (validator, body key) from events.programme_version.page_versions.
+    festival and versions: from events.programme_version.page_versions (a FestivalRow, and the
+    validator and body key).
     """
     if not festival.is_published:
-        return make_response(_programme_page(festival, None, now))
-    answer = stored_answer("page", festival.id, versions, lambda: _page_rendering(festival, now),
+        return make_response(_programme_page(festival.loaded(), None, now))
+    answer = stored_answer("page", festival.id, versions, lambda: _page_rendering(festival.loaded(), now),
                            lambda rendering: _fill_seats(rendering, festival.id, now), gzip_ok)
     return answer_response(answer, "text/html")
 
