@@ -178,7 +178,7 @@ def _organiser_edits_phone(app, organiser_id, pass_id, phone):
         pass_ = db.session.get(Pass, pass_id)
         pass_.phone = pass_.phone + " ext. 9"
         db.session.commit()
-        entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "passes")).all()
+        entries = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.entity == "passes").order_by(AuditEntry.id)).all()
         assert entries and entries[-1].before["phone"] == phone
         db.session.remove()
 
