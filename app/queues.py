@@ -7,7 +7,7 @@ import redis
 from prometheus_client.core import GaugeMetricFamily
 from rq import Queue, SimpleWorker, Worker, worker_registration
 from rq.worker.base import BaseWorker
-from rq.exceptions import DequeueTimeout, NoSuchJobError
+from rq.exceptions import DequeueTimeout, NoSuchJobError, StopRequested
 from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 from rq.scripts import release_lock
 from rq.utils import now, utcparse
@@ -253,6 +253,10 @@ class MaintenanceHooks:
             for hook in self.flask_app.extensions.get(MAINTENANCE_HOOKS, ()):
                 try:
                     hook()
+                except StopRequested:
+                    # Ctrl-C or SIGTERM arrived during the hook (RQ raises it from its signal
+                    # handler): the worker must stop, not log it as the hook's failure and go on.
+                    raise
                 except Exception:  # noqa: BLE001 - a failed hook must not stop the worker
                     self.log.exception("worker maintenance hook %s failed", getattr(hook, "__name__", hook))
                 finally:

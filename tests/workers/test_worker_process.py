@@ -143,3 +143,35 @@ def test_a_burst_worker_starts_no_scheduler_process(app):
     worker.work(burst=True, with_scheduler=True)
     assert worker.scheduler is not None
     assert worker.scheduler._process is None
+
+
+def test_an_interrupt_during_a_maintenance_hook_stops_the_worker(app):
+    """Ctrl-C in `make run`'s first seconds reached the workers inside their warm-up hook: RQ's
+    handler raised StopRequested there, the hook runner logged it as a failed hook, and the
+    workers ran on."""
+    import signal
+
+    from rq.exceptions import StopRequested
+
+    from app.queues import MAINTENANCE_HOOKS, AppWorker, add_maintenance_hook, make_worker
+
+    worker = make_worker(app, worker_class=AppWorker)
+    ran_after = []
+
+    def interrupted():
+        worker.request_stop(signal.SIGINT, None)  # what the signal handler does, mid-hook
+
+    def later():
+        ran_after.append(True)
+
+    hooks = app.extensions.pop(MAINTENANCE_HOOKS, None)
+    add_maintenance_hook(app, interrupted)
+    add_maintenance_hook(app, later)
+    try:
+        with pytest.raises(StopRequested):
+            worker.run_app_hooks()
+    finally:
+        app.extensions.pop(MAINTENANCE_HOOKS, None)
+        if hooks is not None:
+            app.extensions[MAINTENANCE_HOOKS] = hooks
+    assert ran_after == []
