@@ -109,11 +109,7 @@ def _enqueue_and_mark(rows):
     # Each UPDATE stands on its own, so no BEGIN and COMMIT around them: one round trip each.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if held:
-            conn.execute(
-                sa.update(OutboxMessage)
-                .where(OutboxMessage.id.in_(held), OutboxMessage.dispatched_at.is_(None))
-                .values(dispatched_at=now_utc(), attempts=OutboxMessage.attempts + 1, last_error=None)
-            )
+            conn.execute(_MARK_HELD, {"ids": held, "at": now_utc()})
         if error is not None:
             failed = sorted(set(pending) - set(held))
             conn.execute(
@@ -124,6 +120,14 @@ def _enqueue_and_mark(rows):
     if error is not None:
         raise error
     return len(held)
+
+
+# Built once: every booking and sign-up hands its message over and marks it.
+_MARK_HELD = (
+    sa.update(OutboxMessage.__table__)
+    .where(OutboxMessage.id.in_(sa.bindparam("ids", expanding=True)), OutboxMessage.dispatched_at.is_(None))
+    .values(dispatched_at=sa.bindparam("at"), attempts=OutboxMessage.attempts + 1, last_error=None)
+)
 
 
 def _queue():

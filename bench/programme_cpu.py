@@ -5,7 +5,8 @@ load than wall time; PostgreSQL's own time is not in it (PROGRAMME_CPU_WALL=1 ad
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_prog_cpu BENCH_REDIS_URL=redis://127.0.0.1:6379/5 \
         .venv/bin/python -m bench.programme_cpu      (PROGRAMME_CPU_REQUESTS per row, default 400; PROGRAMME_CPU_ROUNDS, 3)
-    PROGRAMME_CPU_PROFILE=api|page ...               (also cProfile's top functions for that gzipped kept answer)
+    PROGRAMME_CPU_PROFILE=api|page ...               (also cProfile's top functions for that gzipped kept answer;
+                                                      PROGRAMME_CPU_SORT=cumulative and PROGRAMME_CPU_TOP=80 to see more)
     PROGRAMME_CPU_STATEMENTS=1 ...                   (also the SQL statements of one such answer)
 
 The database is dropped and made afresh (its name must start with "bench").
@@ -90,7 +91,7 @@ def main():
         _per_request(client, page if profiled == "page" else api, GZIP, 200)
         profile.disable()
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(45)
+        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROGRAMME_CPU_SORT", "tottime")).print_stats(int(os.environ.get("PROGRAMME_CPU_TOP", "45")))
         print(out.getvalue())
 
 

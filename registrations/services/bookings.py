@@ -27,23 +27,27 @@ BY_VISITOR, BY_ORGANISER, BY_SESSION = "visitor", "organiser", "session"
 
 def _clash(pass_id, session, exclude_booking_id=None):
     """SELECT the earliest other session, overlapping this one, where the pass holds confirmed seats."""
-    query = (
+    query = _clash_of(pass_id, session.id, session.starts_at, session.ends_at)
+    if exclude_booking_id is not None:
+        query = query.where(Booking.id != exclude_booking_id)
+    return query
+
+
+def _clash_of(pass_id, session_id, starts_at, ends_at):
+    return (
         sa.select(ProgrammeSession.id)
         .join(Booking, Booking.session_id == ProgrammeSession.id)
         .where(
             Booking.pass_id == pass_id,
             Booking.status == CONFIRMED,
-            Booking.session_id != session.id,
+            Booking.session_id != session_id,
             ProgrammeSession.status != SESSION_CANCELLED,
-            ProgrammeSession.starts_at < session.ends_at,
-            ProgrammeSession.ends_at > session.starts_at,
+            ProgrammeSession.starts_at < ends_at,
+            ProgrammeSession.ends_at > starts_at,
         )
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
         .limit(1)
     )
-    if exclude_booking_id is not None:
-        query = query.where(Booking.id != exclude_booking_id)
-    return query
 
 
 def clashing_session_id(pass_id, session, exclude_booking_id=None):
@@ -57,11 +61,20 @@ def _live(pass_id, session_id):
     )
 
 
+# Built once with bound parameters: a booking in a rush runs these, and building a statement
+# costs more CPU than sending it (SQLAlchemy caches the compiled SQL, not the expression).
+_p = sa.bindparam
+_LIVE_AND_CLASH = sa.select(
+    _live(_p("pass_id"), _p("session_id")).scalar_subquery(),
+    _clash_of(_p("pass_id"), _p("session_id"), _p("starts_at"), _p("ends_at")).scalar_subquery(),
+)
+
+
 def _live_and_clash(pass_id, session):
     """(the pass's live booking of this session, the session its confirmed seats clash with): one round trip."""
-    return db.session.execute(
-        sa.select(_live(pass_id, session.id).scalar_subquery(), _clash(pass_id, session).scalar_subquery())
-    ).one()
+    return db.session.execute(_LIVE_AND_CLASH, {
+        "pass_id": pass_id, "session_id": session.id, "starts_at": session.starts_at, "ends_at": session.ends_at,
+    }).one()
 
 
 def _waitlist_order():
@@ -83,23 +96,26 @@ def waitlist(session_id):
     )
 
 
+_AHEAD = (
+    sa.select(sa.func.count())
+    .select_from(Booking)
+    .where(
+        Booking.session_id == _p("session_id"),
+        Booking.status == WAITLISTED,
+        sa.or_(
+            Booking.queued_at < _p("queued_at"),
+            sa.and_(Booking.queued_at == _p("queued_at"), Booking.id < _p("booking_id")),
+        ),
+    )
+)
+
+
 def waitlist_position(booking):
     """Counted, never stored: 1 + the waitlisted bookings that arrived before this one."""
     if booking.status != WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Booking)
-        .where(
-            Booking.session_id == booking.session_id,
-            Booking.status == WAITLISTED,
-            sa.or_(
-                Booking.queued_at < booking.queued_at,
-                sa.and_(Booking.queued_at == booking.queued_at, Booking.id < booking.id),
-            ),
-        )
-    )
-    return ahead + 1
+    params = {"session_id": booking.session_id, "queued_at": booking.queued_at, "booking_id": booking.id}
+    return db.session.scalar(_AHEAD, params) + 1
 
 
 def session_bookings(session_id):
@@ -115,11 +131,16 @@ def session_bookings(session_id):
     return confirmed, waitlist(session_id)
 
 
+_SESSION_WITH_FESTIVAL = (
+    sa.select(ProgrammeSession).options(joinedload(ProgrammeSession.festival)).where(ProgrammeSession.id == _p("id"))
+)
+
+
 def find_session(session_id):
     """A programme session by id with its festival (no lock); 404 `not_found` otherwise."""
     session = None
     if 0 < session_id <= MAX_ID:
-        session = db.session.get(ProgrammeSession, session_id, options=[joinedload(ProgrammeSession.festival)])
+        session = db.session.scalars(_SESSION_WITH_FESTIVAL, {"id": session_id}).unique().one_or_none()
     if session is None:
         raise NotFound("session", N_("No such session."))
     return session

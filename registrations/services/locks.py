@@ -25,27 +25,52 @@ from registrations.services.tokens import could_be_token, token_hash
 MAX_ID = 2**31 - 1  # ids past an integer column are simply not found (PostgreSQL would refuse them)
 
 
-def _lock_row(model, where, noop):
-    """`UPDATE <table> SET <column> = <column> WHERE <where>` (one row at most), returning the row freshly
-    loaded (one round trip where the database can RETURNING; else the UPDATE, then a SELECT). None if absent."""
-    statement = sa.update(model).where(where).values(noop)
-    if db.engine.dialect.update_returning:
-        options = {"populate_existing": True, "synchronize_session": False}
-        return db.session.scalars(statement.returning(model), execution_options=options).one_or_none()
-    if db.session.execute(statement, execution_options={"synchronize_session": False}).rowcount == 0:
+def _lock_row(model, column, value, noop):
+    """`UPDATE <table> SET <column> = <column> WHERE <column> = value` (one row at most), returning the row
+    freshly loaded (one round trip where the database can RETURNING; else the UPDATE, then a SELECT).
+    None if absent."""
+    update, select, returning = _lock_statements(model, column, noop)
+    params = {"key": value}
+    if returning:
+        return db.session.scalars(update, params, execution_options={"populate_existing": True}).one_or_none()
+    if db.session.execute(update, params, execution_options={"synchronize_session": False}).rowcount == 0:
         return None
-    return db.session.scalars(sa.select(model).where(where), execution_options={"populate_existing": True}).one()
+    return db.session.scalars(select, params, execution_options={"populate_existing": True}).one()
+
+
+_STATEMENTS = {}  # (model, column, RETURNING?) -> (UPDATE [RETURNING the row], SELECT the row, RETURNING?)
+
+
+def _lock_statements(model, column, noop):
+    """(the UPDATE, RETURNING the row where the database can; the SELECT of the row; whether it can), built once per lock:
+    every booking takes two of these locks, and building a statement costs more CPU than sending it.
+    `noop` is the same for every lock of a model (_PASS_NOOP, _SESSION_NOOP)."""
+    returning = db.engine.dialect.update_returning
+    key = (model.__name__, column.key, returning)
+    made = _STATEMENTS.get(key)
+    if made is None:
+        where = column == sa.bindparam("key")
+        update = sa.update(model).where(where).values(noop)
+        if returning:
+            # The row mapped from a plain UPDATE ... RETURNING: the ORM's own UPDATE would first
+            # work out which loaded objects to synchronise, for a statement that changes nothing.
+            update = sa.select(model).from_statement(
+                sa.update(model.__table__).where(column.expression == sa.bindparam("key"))
+                .values({name: model.__table__.c[name] for name in noop}).returning(*model.__table__.c)
+            )
+        made = _STATEMENTS[key] = (update, sa.select(model).where(where), returning)
+    return made
 
 
 def _lock_by_id(model, row_id, noop):
     if not 0 < row_id <= MAX_ID:
         return None
-    return _lock_row(model, model.id == row_id, noop)
+    return _lock_row(model, model.id, row_id, noop)
 
 
 def lock_pass(pass_id):
     """Lock the pass and load it fresh; 404 when it does not exist."""
-    pass_ = _lock_by_id(Pass, pass_id, {"status": Pass.status})
+    pass_ = _lock_by_id(Pass, pass_id, _PASS_NOOP)
     if pass_ is None:
         raise NotFound("pass", N_("No such pass."))
     return pass_
@@ -55,17 +80,20 @@ def lock_pass_for_manage_token(token):
     """The pass behind a manage link, locked and loaded fresh in the same round trip; 404 otherwise."""
     pass_ = None
     if could_be_token(token):
-        pass_ = _lock_row(Pass, Pass.manage_token_hash == token_hash(token), {"status": Pass.status})
+        pass_ = _lock_row(Pass, Pass.manage_token_hash, token_hash(token), _PASS_NOOP)
     if pass_ is None:
         raise NotFound("pass", N_("No such pass."))
     return pass_
 
 
+_PASS_NOOP = {"status": Pass.status}
+# updated_at is set to itself so that the lock does not count as an edit of the session.
+_SESSION_NOOP = {"seats_confirmed": ProgrammeSession.seats_confirmed, "updated_at": ProgrammeSession.updated_at}
+
+
 def lock_session(session_id, field="session_id"):
     """Lock the session and load it fresh, counters included; 404 when it does not exist."""
-    # updated_at is set to itself so that the lock does not count as an edit of the session.
-    noop = {"seats_confirmed": ProgrammeSession.seats_confirmed, "updated_at": ProgrammeSession.updated_at}
-    session = _lock_by_id(ProgrammeSession, session_id, noop)
+    session = _lock_by_id(ProgrammeSession, session_id, _SESSION_NOOP)
     if session is None:
         raise NotFound("session", N_("No such session."), field=field)
     return session
