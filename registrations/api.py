@@ -32,6 +32,7 @@ from registrations.schemas import (
     PersonalDataDeletedOut,
     SessionBookingsOut,
     SignUpIn,
+    booking_answer,
 )
 
 blp = Blueprint("registrations_api", __name__, description="Passes, bookings and waitlists")
@@ -129,7 +130,7 @@ def book(data, token):
     # the booking, session and festival as loaded. Nothing is read again after the commit.
     position = svc.waitlist_position(booking)
     commit_keeping_loaded()
-    return jsonify(BookingOut(positions={booking.id: position}).dump(booking)), 201
+    return jsonify(booking_answer(booking, position)), 201
 
 
 @blp.route("/passes/<token>/bookings/<int:booking_id>", methods=["DELETE"])

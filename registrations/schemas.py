@@ -1,4 +1,6 @@
 """marshmallow: what the registrations API takes in and gives out."""
+import contextvars
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -115,14 +117,10 @@ class BookingOut(ma.Schema):
     cancelled_by = ma.fields.String(allow_none=True)
     session = ma.fields.Nested(BookedSession)
 
-    def __init__(self, *args, positions=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        # {booking id: waitlist position} counted already, in the transaction that queued it.
-        self.positions = positions or {}
-
     def get_waitlist_position(self, booking):
-        if booking.id in self.positions:
-            return self.positions[booking.id]
+        counted = _counted_positions.get()
+        if booking.id in counted:
+            return counted[booking.id]
         return waitlist_position(booking)
 
     def get_queued_at(self, booking):
@@ -133,6 +131,20 @@ class BookingOut(ma.Schema):
 
     def get_cancelled_at(self, booking):
         return _in_zone(booking.cancelled_at, booking.session.festival)
+
+
+# {booking id: waitlist position} counted already, in the transaction that queued it (booking_answer).
+_counted_positions = contextvars.ContextVar("counted_positions", default={})
+
+
+def booking_answer(booking, position):
+    """BookingOut of a booking whose waitlist position the request counted already: one schema for all
+    requests (making a schema copies its fields, which a booking in a rush should not pay for)."""
+    token = _counted_positions.set({booking.id: position})
+    try:
+        return _BOOKING_OUT.dump(booking)
+    finally:
+        _counted_positions.reset(token)
 
 
 class OrganiserBookingOut(BookingOut):
@@ -230,3 +242,6 @@ class SessionBookingsOut(ma.Schema):
     waitlist_length = ma.fields.Integer()
     confirmed = ma.fields.List(ma.fields.Nested(OrganiserBookingOut))
     waitlist = ma.fields.List(ma.fields.Nested(OrganiserBookingOut))
+
+
+_BOOKING_OUT = BookingOut()
