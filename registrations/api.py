@@ -37,13 +37,16 @@ from registrations.schemas import (
 
 blp = Blueprint("registrations_api", __name__, description="Passes, bookings and waitlists")
 ORGANISER = [{"bearerAuth": []}]
+# Instances, not the classes: webargs makes a schema per request from a class (copying its fields),
+# and sign-ups and bookings are the requests of a registration rush.
+SIGN_UP_IN, BOOKING_IN = SignUpIn(), BookingIn()
 
 
 # --- visitors ---------------------------------------------------------------------
 
 
 @blp.route("/festivals/<slug>/passes", methods=["POST"])
-@blp.arguments(SignUpIn)
+@blp.arguments(SIGN_UP_IN)
 @blp.response(201, PassOut, description="A new pass (the token is shown only now and in the mailed link).")
 @blp.alt_response(200, schema=ExistingPassOut, description="This email has a pass: its link is mailed to it.")
 @public
@@ -109,7 +112,7 @@ def pass_qr(token):
 
 
 @blp.route("/passes/<token>/bookings", methods=["POST"])
-@blp.arguments(BookingIn)
+@blp.arguments(BOOKING_IN)
 @blp.response(201, BookingOut, description="`confirmed`, or `waitlisted` with its position")
 @blp.alt_response(
     409, schema=ErrorSchema,
