@@ -1,6 +1,7 @@
 """Where the forking worker (`flask --app wsgi worker`) runs each job: the outbox dispatch and the mail in its own
 process (no fork, no new database connection per message), everything else in a forked work-horse."""
 import os
+import signal
 import subprocess
 import sys
 from collections import Counter
@@ -9,13 +10,17 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from rq import Queue
+from rq.exceptions import StopRequested
 from rq.job import Job
 
 from app import relay
 from app.database import db
 from app.enqueue import RETRY_MAX
 from app.outbox import emit
-from app.queues import DEFAULT, IN_PROCESS_JOBS, IN_PROCESS_QUEUES, MAIL, make_worker, run_in_worker_process
+from app.queues import (
+    DEFAULT, IN_PROCESS_JOBS, IN_PROCESS_QUEUES, MAIL, MAINTENANCE_HOOKS, AppWorker, add_maintenance_hook, make_worker,
+    run_in_worker_process,
+)
 from app.redis_conn import connection
 from registrations.models import Pass
 from workers.dispatch import TOPICS, job_id
@@ -149,12 +154,6 @@ def test_an_interrupt_during_a_maintenance_hook_stops_the_worker(app):
     """Ctrl-C in `make run`'s first seconds reached the workers inside their warm-up hook: RQ's
     handler raised StopRequested there, the hook runner logged it as a failed hook, and the
     workers ran on."""
-    import signal
-
-    from rq.exceptions import StopRequested
-
-    from app.queues import MAINTENANCE_HOOKS, AppWorker, add_maintenance_hook, make_worker
-
     worker = make_worker(app, worker_class=AppWorker)
     ran_after = []
 
