@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from app.conditional import no_store
 from app.errors import DomainError, Forbidden, N_
-from app.users import ADMIN, ORGANISER, user_for_token
+from app.users import ADMIN, ORGANISER, user_for_token, user_for_token_beside
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
@@ -25,14 +25,21 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
-def current_principal():
-    """The user behind this request: a bearer token first, else the console session."""
+def current_principal(beside=None):
+    """The user behind this request: a bearer token first, else the console session.
+
+    `beside`: (key, extend, params) of app.users.user_for_token_beside, for app.access: what it reads
+    beside a bearer token's user, in the same statement, is left in g.beside_principal."""
     if "principal" in g:
         return g.principal
     user = None
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        user = user_for_token(header[7:].strip())
+        raw = header[7:].strip()
+        if beside is None:
+            user = user_for_token(raw)
+        else:
+            user, g.beside_principal = user_for_token_beside(raw, *beside)
         if user is None:
             raise DomainError("invalid_token", N_("The bearer token is not valid."), status=401)
     elif not request.path.startswith("/api/") and current_user.is_authenticated:

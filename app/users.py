@@ -115,6 +115,22 @@ def user_for_token(raw):
     return db.session.scalar(_USER_BY_TOKEN, {"token_hash": hash_token(raw)})
 
 
+_BESIDE = {}  # key -> _USER_BY_TOKEN with what app.access reads beside the user, built once
+
+
+def user_for_token_beside(raw, key, extend, params):
+    """user_for_token, and in the same round trip the columns `extend(select) -> select` adds beside
+    the user (built once per `key`; `params` bind what it adds): (user, the added values), or
+    (None, ()) when the token names no active user. app.access reads a URL resource's city so."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None, ()
+    statement = _BESIDE.get(key)
+    if statement is None:
+        statement = _BESIDE[key] = extend(_USER_BY_TOKEN)
+    row = db.session.execute(statement, {**params, "token_hash": hash_token(raw)}).first()
+    return (row[0], tuple(row[1:])) if row is not None else (None, ())
+
+
 def user_for_session(user_id):
     """Flask-Login's loader: the user of a console cookie, unless removed or signed out everywhere since."""
     ident, _, epoch = str(user_id).partition(":")

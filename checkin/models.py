@@ -142,8 +142,19 @@ class Admission(db.Model):
     checkpoint: Mapped[Checkpoint] = relationship()
 
 
+def _checkpoint_beside_caller(caller):
+    """The checkpoint's city, the checkpoint and its festival, outer-joined to the caller's own lookup by
+    token (app.access): a gate scan finds its staff member and its checkpoint in one round trip."""
+    return (
+        caller.add_columns(Festival.city_id, Checkpoint)
+        .outerjoin(Checkpoint, Checkpoint.id == sa.bindparam("checkpoint_id"))
+        .outerjoin(Festival, Festival.id == Checkpoint.festival_id)
+        .options(contains_eager(Checkpoint.festival))
+    )
+
+
 # What city a checkpoint or a scanner named in a URL belongs to: app/access.py refuses other cities' staff.
-@city_resolver("checkpoint_id")
+@city_resolver("checkpoint_id", beside_caller=_checkpoint_beside_caller)
 def _checkpoint_city(checkpoint_id):
     """The city, selected with the checkpoint and its festival: the access check runs this before every
     scan, and the checkpoint it loads stays in the request's session (below), so that
