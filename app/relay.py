@@ -241,6 +241,10 @@ def _relay_after_transaction_end(session, transaction):
     committed = session.info.pop(_COMMITTED, None)
     if not committed or _paused():
         return
+    if not current_app.config.get("REDIS_URL"):
+        # A command run with no Redis at all (`make run` loads the demo before it starts its embedded
+        # Redis): nothing is wrong and nothing to warn about; the workers' sweep hands these over.
+        return
     try:
         # Known committed and waiting (this process wrote them a moment ago): handed over without
         # reading them back. A racing sweep is harmless: RQ refuses the second job with its id.

@@ -12,7 +12,7 @@ from rq import Queue
 from rq.job import Job
 from rq.utils import import_attribute
 
-from app import relay
+from app import redis_conn, relay
 from app.database import db
 from app.outbox import OutboxMessage, emit
 from app.queues import DEFAULT, FEEDS, MAIL
@@ -275,3 +275,26 @@ def test_the_worker_log_leaves_out_routine_sweeps_but_not_their_failures():
     assert not quiet.filter(record(logging.INFO, "Successfully completed %s job in %ss", "recurring outbox-sweep", "0.1"))
     assert quiet.filter(record(logging.ERROR, "Worker w1: job recurring-outbox-sweep-7: exception raised"))
     assert quiet.filter(record(logging.INFO, "Worker w1: mail: Job OK (m12-send_pass_confirmation)"))
+
+
+def test_a_command_run_without_redis_leaves_its_messages_to_the_sweep_without_a_warning(app, caplog):
+    """`make run` loads the demo before its embedded Redis starts: the relay must not warn about a
+    Redis nobody configured, nor pause itself; the workers' sweep hands the messages over."""
+    with app.app_context():
+        url, client = app.config.pop("REDIS_URL"), app.extensions.pop(redis_conn._EXT, None)
+        try:
+            with caplog.at_level(logging.WARNING, logger="app.relay"):
+                message_id = emit("programme.changed", festival_id=1).id
+                db.session.commit()
+            assert not relay._paused()
+        finally:
+            app.config["REDIS_URL"] = url
+            if client is not None:
+                app.extensions[redis_conn._EXT] = client
+        db.session.remove()
+    assert [r.getMessage() for r in caplog.records if r.name == "app.relay"] == []
+    assert outbox_rows(app) == [(message_id, None, None)]
+    with app.app_context():
+        assert relay.sweep(older_than=timedelta(0)) == 1
+        assert Queue(DEFAULT, connection=connection()).job_ids == [f"outbox-{message_id}"]
+        db.session.remove()
