@@ -7,6 +7,7 @@ swing.
     BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/bench_book BENCH_REDIS_URL=redis://127.0.0.1:6379/9 \\
         .venv/bin/python -m bench.booking_cpu          (BOOKING_CPU_BOOKINGS per round, default 400; BOOKING_CPU_ROUNDS, 3)
     BOOKING_CPU_PROFILE=1 ...                          (also prints cProfile's top functions, by CPU time, for one more round)
+    BOOKING_CPU_PROFILE_MATCH='ping|checkout' ...     (and the functions whose names match, however deep)
     BOOKING_CPU_STATEMENTS=1 ...                       (also prints the statements of one confirmed and one waitlisted booking)
 
 Each round books BOOKINGS new passes into ten fresh workshops of BOOKINGS * 3 / 200 seats (the rush's
@@ -179,6 +180,9 @@ def main():
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(90)
         pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
+        if os.environ.get("BOOKING_CPU_PROFILE_MATCH"):  # a regular expression over the functions' names
+            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(
+                os.environ["BOOKING_CPU_PROFILE_MATCH"])
         print(out.getvalue())
 
 
