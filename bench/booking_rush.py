@@ -162,11 +162,14 @@ def check(workshop_ids, answered):
 
 def run(stack):
     stack.extra_env["TRUSTED_PROXIES"] = "1"
+    shared = stack.worker_connections
+    stack.worker_connections = stack.share_of(CONNECTIONS)  # this driver's connections, half to each worker
     stack.restart()
     try:
         return _run(stack)
     finally:
         stack.extra_env.pop("TRUSTED_PROXIES", None)
+        stack.worker_connections = shared
         stack.restart()
 
 

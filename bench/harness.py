@@ -14,7 +14,16 @@ Settings (environment): BENCH_DATABASE_URL (default postgresql+psycopg://postgre
 dropped and created afresh), BENCH_REDIS_URL (default redis://127.0.0.1:6379/15), BENCH_SECONDS
 (per measurement, default 8), BENCH_CONNECTIONS (default 16).
 The driver is wrk (Debian `wrk`) when installed, else a threaded Python driver.
+
+Both gunicorn workers take an equal share of the driver's connections (`--worker-connections`,
+Stack.worker_connections). A driver opens its keep-alive connections in one burst, and the
+worker that wakes first accepts them until it may take no more: left at gunicorn's default
+(1,000), one worker often held all 16 and the other none, so that a measurement ran on one core
+(the floor measured 450 or 1,000 req/s by the luck of that race, seen on 2026-12-04) and a ratio
+compared a one-core figure with a two-core one. In production the proxy opens a connection per
+request (nginx's default), so both workers share the load as they do here.
 """
+import math
 import http.client
 import json
 import os
@@ -115,6 +124,9 @@ class Stack:
         self.redis_url = redis_url or config["redis_url"]
         self.seconds = config["seconds"]
         self.connections = config["connections"]
+        # Each worker accepts at most its share of the driver's connections; None: gunicorn's default,
+        # for a driver with many connections that spread by themselves (bench.peak_day).
+        self.worker_connections = self.share_of(self.connections)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.instance_dir = Path(tempfile.mkdtemp(prefix="thetsakan-bench-"))
@@ -123,6 +135,11 @@ class Stack:
         # Set by a module that needs gunicorn started with more settings (bench.peak_day:
         # TRUSTED_PROXIES); applied by the next start().
         self.extra_env = {}
+
+    @staticmethod
+    def share_of(connections):
+        """--worker-connections for `connections` keep-alive connections: an equal share per worker."""
+        return math.ceil(connections / WORKERS)
 
     def env(self):
         env = dict(os.environ)
@@ -189,6 +206,7 @@ class Stack:
         command = [
             sys.executable, "-m", "gunicorn", "bench.wsgi:app",
             "-w", str(WORKERS), "-k", "gthread", "--threads", str(THREADS),
+            *(("--worker-connections", str(self.worker_connections)) if self.worker_connections else ()),
             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning", "--access-logfile", "-" if os.environ.get("BENCH_ACCESS_LOG") else "/dev/null",
         ]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.env())

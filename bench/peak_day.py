@@ -453,6 +453,8 @@ def run(stack, fresh=True):
     """fresh: start from a new database (under bench.run_all, after the other benches' data)."""
     counts = {kind: int(rate * SECONDS) for kind, rate in RATES.items()}
     stack.extra_env["TRUSTED_PROXIES"] = "1"
+    # Hundreds of connections opened as the load asks: gunicorn's own limit, they spread by themselves.
+    shared, stack.worker_connections = stack.worker_connections, None
     if fresh:
         stack.fresh()
     else:
@@ -508,6 +510,7 @@ def run(stack, fresh=True):
         sink.terminate()
         sink.wait(timeout=10)
         stack.extra_env.pop("TRUSTED_PROXIES", None)
+        stack.worker_connections = shared
         stack.restart()
     idle = idle_share(cpu_before, cpu_after)
     after = [x for x in sampler.samples if x["t"] >= SECONDS + 1]

@@ -58,6 +58,7 @@ def main():
         ("API, 1,000 sessions, gzip (kept)", api, GZIP, 200),
         ("API, 1,000 sessions, 304", api, {**GZIP, "If-None-Match": etag}, 304),
         ("page, a 250-session day, gzip (kept)", page, GZIP, 200),
+        ("page, a 250-session day, plain (kept)", page, {}, 200),
     ]
     for _, path, headers, expect in rows:  # warm: imports, the pool, the kept answers
         _per_request(client, path, headers, expect)
