@@ -26,6 +26,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -118,6 +119,42 @@ class Kept:
 kept = Kept(KEEP_BYTES)
 
 
+class Turns:
+    """One thread of this process fills a given answer; the others that want it wait, then take it.
+
+    Every seat change names a new answer, and each of gunicorn's threads asking for it right then
+    would fill its own copy of the same bytes (a 250-session page's seat lines, a megabyte
+    gzipped): with 20 seat changes a second that repeated work took about a fifth of the page's
+    throughput (docs/benchmarks.md). Only threads wanting the same name wait for each other.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._turns = {}  # name -> [its lock, how many threads hold or wait for it]
+
+    @contextmanager
+    def turn(self, name):
+        with self._lock:
+            entry = self._turns.get(name)
+            if entry is None:
+                entry = self._turns[name] = [threading.Lock(), 0]
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._turns[name]
+
+    def __len__(self):
+        return len(self._turns)
+
+
+turns = Turns()
+
+
 @dataclass
 class Answer:
     """An answer's bytes, gzipped (Content-Encoding: gzip) or as they are."""
@@ -138,19 +175,35 @@ def stored_answer(kind, festival_id, versions, build, fill, gzip_ok=False):
     """
     validator, body_key = versions
     name = ("answer", kind, festival_id, validator, body_key)
+    answer = _kept_answer(name, gzip_ok)
+    if answer is not None:
+        return answer
+    with turns.turn(name):
+        # A thread that waited finds what the one before it filled.
+        answer = _kept_answer(name, gzip_ok)
+        if answer is not None:
+            return answer
+        body = kept.get(name)
+        if body is None:
+            body = fill(stored(kind, festival_id, body_key, build))
+            kept.put(name, body, len(body))
+        if not gzip_ok or len(body) < GZIP_FROM_BYTES:
+            return Answer(body)
+        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        kept.put(("gzip", *name), packed, len(packed))
+        return Answer(packed, gzipped=True)
+
+
+def _kept_answer(name, gzip_ok):
+    """The Answer this process keeps under `name`, in the coding the caller takes; None if it must be made."""
     if gzip_ok:
         packed = kept.get(("gzip", *name))
         if packed is not None:
             return Answer(packed, gzipped=True)
     body = kept.get(name)
-    if body is None:
-        body = fill(stored(kind, festival_id, body_key, build))
-        kept.put(name, body, len(body))
-    if not gzip_ok or len(body) < GZIP_FROM_BYTES:
+    if body is not None and (not gzip_ok or len(body) < GZIP_FROM_BYTES):
         return Answer(body)
-    packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
-    kept.put(("gzip", *name), packed, len(packed))
-    return Answer(packed, gzipped=True)
+    return None
 
 
 def stored(kind, festival_id, key, build):

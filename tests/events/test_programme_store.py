@@ -4,8 +4,10 @@ Counted, never timed: a rendering (API or page) reads the programme (events.prog
 rendering of the page renders events/programme.html; an answer served from the store does neither.
 """
 import gzip
+import threading
 from contextlib import contextmanager
 
+import httpx
 import pytest
 import redis
 import sqlalchemy as sa
@@ -208,6 +210,35 @@ def test_the_process_keeps_what_was_used_last_within_its_budget():
     assert kept.get("b") is None and kept.get("a") == b"a" and kept.get("c") == b"c"
     kept.put("huge", b"h", 101)  # never kept, and pushes nothing out
     assert kept.get("huge") is None and len(kept) == 2
+
+
+@pytest.mark.parametrize("url", [URL, DAY_PAGE])
+def test_threads_asking_at_once_for_an_answer_after_a_booking_fill_it_once(app, client, world, live_server, url):
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
+    # Stored, and kept by this process (asked through the server: the page names the host it links to).
+    assert httpx.get(live_server.url + url, headers=ENGLISH).status_code == 200
+    book(client, world, session_id)  # a seat taken: the answer kept before is not the current one
+    asking = 8
+    barrier, answers = threading.Barrier(asking), [None] * asking
+
+    def ask(index):
+        with httpx.Client(base_url=live_server.url, timeout=60) as http:
+            barrier.wait()
+            answers[index] = http.get(url, headers=ENGLISH)
+
+    with renderings(app, seats=True) as counts:
+        threads = [threading.Thread(target=ask, args=(n,)) for n in range(asking)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [answer.status_code for answer in answers] == [200] * asking
+    assert len({answer.content for answer in answers}) == 1
+    assert b"1 seat left" in answers[0].content or b'"seats_left":1' in answers[0].content
+    # One thread read the live seats and filled the answer; the others waited and took it.
+    assert counts == {"reads": 0, "page": 0, "seats": 1}
+    assert len(programme_store.turns) == 0  # nothing left behind
 
 
 @pytest.mark.parametrize("url", [URL, DAY_PAGE])
