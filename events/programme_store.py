@@ -27,7 +27,7 @@ import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -57,10 +57,15 @@ GZIP_FROM_BYTES = 1400
 
 @dataclass
 class Rendering:
-    """A body cut at its seat places: len(parts) == len(slots) + 1, parts in UTF-8."""
+    """A body cut at its seat places: len(parts) == len(slots) + 1, parts in UTF-8.
+
+    memo: what a fill may keep between fills of this rendering (the page keeps its seat lines, the
+    same bytes for the same seats), never part of the body's identity; a fill limits its own size.
+    """
 
     parts: list
     slots: list
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
     def fill(self, fill_slot):
         """The body (bytes) with fill_slot(slot) (bytes) at each place."""

@@ -102,12 +102,27 @@ def _public_page(festival, versions, now, gzip_ok):
 
 def _fill_seats(rendering, festival_id, now):
     seats = live_seats(festival_id, [slot["id"] for slot in rendering.slots]) if rendering.slots else {}
-    words = card_words()
+    # A seat change moves one card of the 250 of a day: the other lines are the bytes of the fill
+    # before, kept with the rendering (its language is the rendering's) instead of drawn again.
+    memo = rendering.memo
+    starts = memo.get("starts")
+    if starts is None:
+        starts = memo["starts"] = {slot["id"]: datetime.fromisoformat(slot["starts_at"]) for slot in rendering.slots}
+    lines = memo.get("lines")
+    if lines is None or len(lines) > 4 * len(rendering.slots):  # a few states a card, not every count it had
+        lines = memo["lines"] = {}
+    words = None
 
     def fill(slot):
+        nonlocal words
         left = seats.get(slot["id"], NO_SEATS)[0]
-        state = seat_state_of(slot["status"], datetime.fromisoformat(slot["starts_at"]), left, now)
-        return str(seat_line(state, slot["id"], left, slot["title"], words)).encode("utf-8")
+        state = seat_state_of(slot["status"], starts[slot["id"]], left, now)
+        line = lines.get((slot["id"], state, left))
+        if line is None:
+            words = words or card_words()
+            line = lines[(slot["id"], state, left)] = str(
+                seat_line(state, slot["id"], left, slot["title"], words)).encode("utf-8")
+        return line
 
     return rendering.fill(fill)
 
