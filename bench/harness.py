@@ -23,9 +23,9 @@ worker that wakes first accepts them until it may take no more: left at gunicorn
 compared a one-core figure with a two-core one. In production the proxy opens a connection per
 request (nginx's default), so both workers share the load as they do here.
 """
-import math
 import http.client
 import json
+import math
 import os
 import shutil
 import signal

@@ -111,15 +111,13 @@ def _fill_seats(rendering, festival_id, now):
     lines = memo.get("lines")
     if lines is None or len(lines) > 4 * len(rendering.slots):  # a few states a card, not every count it had
         lines = memo["lines"] = {}
-    words = None
+    words = card_words()
 
     def fill(slot):
-        nonlocal words
         left = seats.get(slot["id"], NO_SEATS)[0]
         state = seat_state_of(slot["status"], starts[slot["id"]], left, now)
         line = lines.get((slot["id"], state, left))
         if line is None:
-            words = words or card_words()
             line = lines[(slot["id"], state, left)] = str(
                 seat_line(state, slot["id"], left, slot["title"], words)).encode("utf-8")
         return line

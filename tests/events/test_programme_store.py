@@ -15,7 +15,7 @@ from flask import template_rendered
 
 from app.database import db
 from events import programme_store
-from events.pages.public import seat_line as real_seat_line
+from events.pages import public
 from tests.events.test_programme_caching import URL, PAGE, add_session, publish, sign_up
 
 DAY_PAGE = PAGE + "?day=2027-08-22"
@@ -214,8 +214,6 @@ def test_the_process_keeps_what_was_used_last_within_its_budget():
 
 
 def test_after_a_booking_the_page_draws_again_only_the_card_whose_seats_moved(app, client, world, monkeypatch):
-    from events.pages import public
-
     publish(client, world)
     booked = add_session(client, world, venue_id=world.room_id, capacity=2)
     add_session(client, world, title_en="Other workshop", capacity=5, starts_at="2027-08-22T13:00:00+07:00",
@@ -223,8 +221,8 @@ def test_after_a_booking_the_page_draws_again_only_the_card_whose_seats_moved(ap
     first = client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
     assert "2 seats left" in first and "5 seats left" in first
     book(client, world, booked)
-    drawn = []
-    monkeypatch.setattr(public, "seat_line", lambda *args: drawn.append(args[1]) or real_seat_line(*args))
+    drawn, draw = [], public.seat_line
+    monkeypatch.setattr(public, "seat_line", lambda *args: drawn.append(args[1]) or draw(*args))
     after = client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
     assert "1 seat left" in after and "5 seats left" in after and "2 seats left" not in after
     assert drawn == [booked]  # the other card's line is the bytes of the fill before
