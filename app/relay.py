@@ -10,6 +10,13 @@ messages' ids, topics and request ids, and that their transaction committed (a
 savepoint rolled back takes its messages off the list), so it reads nothing back.
 The sweep knows only ids, and reads the rows that still wait.
 
+The request does not wait for the hand-over: it gives its messages to the process's
+courier, a thread that hands over what has gathered, at most once every LINGER
+seconds. A lone booking goes at once; in a rush the messages of many requests go
+together, as one dispatch job and one mark. That hand-over, done per request, had cost
+a booking a quarter of its throughput (docs/benchmarks.md). A process that dies with
+messages on the courier leaves them to the sweep, as a Redis that did not answer does.
+
 A message is marked handed over (dispatched_at) only once RQ holds it. When
 Redis does not answer, the commit that emitted the message has already
 succeeded; the relay logs, pauses itself for a few seconds (so that a dead
@@ -21,7 +28,11 @@ handed over after the commit at all: a gate scan should not pay for an RQ round
 trip that starts nothing. The sweep marks them handed over in batches, without
 enqueueing anything.
 """
+import atexit
+import hashlib
 import logging
+import os
+import threading
 import time
 from datetime import timedelta
 
@@ -41,8 +52,13 @@ from app.redis_conn import connection
 log = logging.getLogger(__name__)
 
 DISPATCH_JOB = "workers.dispatch.handle_message"
+DISPATCH_MANY_JOB = "workers.dispatch.handle_messages"  # several messages handed over together
 SWEEP_AGE = timedelta(seconds=5)  # younger messages are the after-commit relay's
 SWEEP_BATCH = 500
+# The courier's rounds are at least this far apart: a lone message waits for none, and in a
+# rush of 200 bookings a second each round carries about ten.
+LINGER = 0.05
+AT_EXIT_SECONDS = 5.0
 # After a failure the after-commit relay leaves everything to the sweep for a while:
 # redis-py retries a refused connection for about 4 s, and no request should wait that
 # long more than once or twice a minute while Redis is down.
@@ -50,6 +66,7 @@ PAUSE_AFTER_FAILURE = 30.0
 
 _PAUSE_KEY = "thetsakan_relay_paused_until"
 _QUEUE_KEY = "thetsakan_relay_queue"
+_COURIER_KEY = "thetsakan_relay_courier"
 _COMMITTED = "outbox_committed"  # session.info key: messages whose transaction committed, to hand over
 # Topics that no job consumes, given by create_app() (it alone names the workers).
 _quiet_topics = frozenset()
@@ -57,6 +74,13 @@ _quiet_topics = frozenset()
 
 def job_id_for(message_id):
     return f"outbox-{message_id}"
+
+
+def job_id_for_many(message_ids):
+    """One job id per set of messages: a sweep's batch that overlaps the courier's is another job
+    (the dispatch of a message twice enqueues its jobs once), never refused as the courier's."""
+    digest = hashlib.sha1(",".join(map(str, message_ids)).encode()).hexdigest()[:12]
+    return f"outbox-{message_ids[0]}-{message_ids[-1]}-{digest}"
 
 
 def hand_over(ids):
@@ -87,25 +111,12 @@ def _enqueue_and_mark(rows):
     # Nothing consumes a quiet message: it counts as held without a job.
     held, error = [message_id for message_id, topic, _ in rows if topic in _quiet_topics], None
     loud = [(message_id, request_id) for message_id, topic, request_id in rows if topic not in _quiet_topics]
-    queue = _queue() if loud else None
-    for message_id, request_id in loud:
+    if loud:
         try:
-            # The dispatch job only fans a message out into other jobs; it retries like them. None
-            # back means RQ holds it already (a racing relay or sweep got there first): held too.
-            enqueue_once(
-                DEFAULT,
-                DISPATCH_JOB,
-                {"message_id": message_id},
-                job_id_for(message_id),
-                queue=queue,
-                # The request that emitted it: its jobs log the same id (app/logs.py).
-                meta={"request_id": request_id} if request_id else None,
-                description=f"outbox message {message_id}",
-            )
+            _enqueue_dispatch(loud)
+            held.extend(message_id for message_id, _ in loud)
         except (redis.exceptions.RedisError, OSError) as exc:
             error = exc
-            break
-        held.append(message_id)
     # Each UPDATE stands on its own, so no BEGIN and COMMIT around them: one round trip each.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         if held:
@@ -120,6 +131,26 @@ def _enqueue_and_mark(rows):
     if error is not None:
         raise error
     return len(held)
+
+
+def _enqueue_dispatch(loud):
+    """One dispatch job for these (message id, request id): a message alone keeps its own job id, and
+    its request id for the job's log lines; several go as one job (each message names its request)."""
+    queue = _queue()
+    if len(loud) == 1:
+        [(message_id, request_id)] = loud
+        # None back means RQ holds it already (a racing relay or sweep got there first): held too.
+        enqueue_once(
+            DEFAULT, DISPATCH_JOB, {"message_id": message_id}, job_id_for(message_id), queue=queue,
+            # The request that emitted it: its jobs log the same id (app/logs.py).
+            meta={"request_id": request_id} if request_id else None,
+            description=f"outbox message {message_id}",
+        )
+        return
+    ids = sorted(message_id for message_id, _ in loud)
+    # The dispatch job only fans messages out into other jobs; it retries like them.
+    enqueue_once(DEFAULT, DISPATCH_MANY_JOB, {"message_ids": ids}, job_id_for_many(ids), queue=queue,
+                 description=f"outbox messages {ids[0]} to {ids[-1]} ({len(ids)})")
 
 
 # Built once: every booking and sign-up hands its message over and marks it.
@@ -245,19 +276,85 @@ def _relay_after_transaction_end(session, transaction):
         # A command run with no Redis at all (`make run` loads the demo before it starts its embedded
         # Redis): nothing is wrong and nothing to warn about; the workers' sweep hands these over.
         return
-    try:
-        # Known committed and waiting (this process wrote them a moment ago): handed over without
-        # reading them back. A racing sweep is harmless: RQ refuses the second job with its id.
-        _enqueue_and_mark([(m.message_id, m.topic, m.request_id) for m in committed])
-    except Exception as exc:  # noqa: BLE001 - the commit succeeded; the sweep delivers later
-        pause()
-        log.warning(
-            "outbox relay: %d message(s) left for the sweep (%s: %s)",
-            len(committed),
-            type(exc).__name__,
-            exc,
-            exc_info=not isinstance(exc, (redis.exceptions.RedisError, OSError, RuntimeError)),
-        )
+    # Known committed and waiting (this process wrote them a moment ago): handed over without
+    # reading them back. A racing sweep is harmless: RQ refuses the second job with its id.
+    _courier().take([(m.message_id, m.topic, m.request_id) for m in committed])
+
+
+class _Courier:
+    """The process's hand-over thread: takes what commits give it, hands it over in rounds."""
+
+    def __init__(self, app):
+        self.app = app
+        self.pid = os.getpid()
+        self.lock = threading.Lock()
+        self.settled = threading.Condition(self.lock)
+        self.waiting = []
+        self.running = False  # a thread is handing over, or about to
+        self.last_round = 0.0
+        # A command that commits and exits (a gunicorn worker told to stop, `flask demo load`) lets
+        # its courier finish first, rather than leave the messages to the sweep.
+        atexit.register(self.settle, AT_EXIT_SECONDS)
+
+    def take(self, rows):
+        with self.lock:
+            self.waiting.extend(rows)
+            if self.running:
+                return
+            self.running = True
+        threading.Thread(target=self._rounds, name="outbox-courier", daemon=True).start()
+
+    def _rounds(self):
+        with self.app.app_context():
+            while True:
+                with self.lock:
+                    if not self.waiting:
+                        self.running = False
+                        self.settled.notify_all()
+                        return
+                wait = self.last_round + LINGER - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)  # what commits meanwhile goes in this round
+                with self.lock:
+                    batch, self.waiting = self.waiting, []
+                self.last_round = time.monotonic()
+                self._hand_over(batch)
+
+    @staticmethod
+    def _hand_over(batch):
+        if _paused():
+            return
+        try:
+            _enqueue_and_mark(batch)
+        except Exception as exc:  # noqa: BLE001 - the commits succeeded; the sweep delivers later
+            pause()
+            log.warning(
+                "outbox relay: %d message(s) left for the sweep (%s: %s)",
+                len(batch),
+                type(exc).__name__,
+                exc,
+                exc_info=not isinstance(exc, (redis.exceptions.RedisError, OSError, RuntimeError)),
+            )
+
+    def settle(self, timeout):
+        with self.lock:
+            return self.settled.wait_for(lambda: not self.running and not self.waiting, timeout)
+
+
+def _courier():
+    courier = current_app.extensions.get(_COURIER_KEY)
+    # A forked child (a gunicorn worker of a preloading master) has none of its parent's threads.
+    if courier is None or courier.pid != os.getpid():
+        courier = current_app.extensions[_COURIER_KEY] = _Courier(current_app._get_current_object())
+    return courier
+
+
+def settle(timeout=10.0):
+    """Wait until this process's courier has handed over what it was given; False on timeout.
+
+    For whoever must see the hand-over done in the same process: tests, a command about to exit."""
+    courier = current_app.extensions.get(_COURIER_KEY)
+    return courier is None or courier.pid != os.getpid() or courier.settle(timeout)
 
 
 def pause(seconds=PAUSE_AFTER_FAILURE):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from app import relay
 from app.database import db
 from app.i18n import long_date, short_date
 from app.outbox import OutboxMessage, emit, messages
@@ -99,6 +100,7 @@ def test_outbox_message_commits_with_the_write_and_vanishes_with_a_rollback(app)
         assert messages() == []
         emit("booking.confirmed", booking_id=2)
         db.session.commit()
+        assert relay.settle()
         stored = messages("booking.confirmed")
         assert [m.payload for m in stored] == [{"booking_id": 2}]
         assert stored[0].dispatched_at is not None  # the after-commit relay handed it to RQ

@@ -43,6 +43,7 @@ def register_commands(app):
     # (and opening a database connection) for it cost more than the dispatch itself,
     # once per message. The jobs it enqueues (mail, feeds, reports) still fork.
     run_in_worker_process(app, relay.DISPATCH_JOB)
+    run_in_worker_process(app, relay.DISPATCH_MANY_JOB)
     # Mail comes by the thousand after a sign-up rush: a work-horse per mail cost a fork
     # and a new database connection each (more than writing the mail), and it would end
     # the batch's SMTP connection with every mail. Mail jobs run in the worker, which

@@ -1,9 +1,10 @@
 """Topic -> jobs: what each outbox message sets in motion. The table is data; handle_message reads it.
 
-The relay (app/relay.py) enqueues handle_message(message_id) for each committed
-message. handle_message fans the message out into the jobs below, each on the
-queue of its purpose, with a job id made of the message id and the job, so that
-running handle_message twice enqueues each job once.
+The relay (app/relay.py) enqueues handle_message(message_id) for a committed
+message, or handle_messages(message_ids) for several handed over together.
+handle_message fans the message out into the jobs below, each on the queue of its
+purpose, with a job id made of the message id and the job, so that running
+handle_message twice enqueues each job once.
 
 Jobs take ids (from the payload), load what they need, return quietly when it
 is gone, and are safe to run twice. They retry with backoff and, when they give
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app import logs
 from app.database import db, now_utc
 from app.enqueue import enqueue_once
 from app.outbox import OutboxMessage
@@ -152,4 +154,24 @@ def handle_message(message_id):
         enqueue(spec, job_id_, kwargs, description=f"{message.topic} {message.id}: {spec.name}",
                 request_id=message.request_id)
         ids.append(job_id_)
+    return ids
+
+
+def handle_messages(message_ids):
+    """handle_message for each of several messages handed over together; each message's jobs carry its
+    own request id. One that fails does not hold up the rest: the job fails after them, and its retry
+    dispatches them all again, which enqueues nothing twice."""
+    ids, failure = [], None
+    for message_id in message_ids:
+        message = db.session.get(OutboxMessage, message_id)
+        token = logs.set_request_id(message.request_id if message is not None else None)
+        try:
+            ids.extend(handle_message(message_id))
+        except Exception as exc:  # noqa: BLE001 - raised again below, once the others are dispatched
+            log.warning("outbox message %s not dispatched: %s: %s", message_id, type(exc).__name__, exc)
+            failure = failure or exc
+        finally:
+            logs.reset_request_id(token)
+    if failure is not None:
+        raise failure
     return ids

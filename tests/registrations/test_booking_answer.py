@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 from flask import jsonify
 
+from app import relay
 from app.database import db
 from registrations.models import Booking
 from registrations.schemas import BookingOut
@@ -54,8 +55,8 @@ def test_a_second_waitlisted_booking_answers_its_place_in_the_queue(app, sign_up
 
 @pytest.mark.parametrize("status", ["confirmed", "waitlisted"])
 def test_after_its_commit_a_booking_reads_nothing_again(app, sign_up, book, workshop, status):
-    """Only the relay's mark of the outbox message follows the commit: no reload of the booking,
-    its session or its festival, and no count of the queue."""
+    """Only the relay's mark of the outbox message follows the commit (by the courier, off the
+    request): no reload of the booking, its session or its festival, and no count of the queue."""
     session_id = workshop(capacity=1)
     if status == "waitlisted":
         assert book(sign_up(), session_id).get_json()["status"] == "confirmed"
@@ -75,6 +76,8 @@ def test_after_its_commit_a_booking_reads_nothing_again(app, sign_up, book, work
     sa.event.listen(engine, "before_cursor_execute", on_statement)
     try:
         answer = book(holder, session_id)
+        with app.app_context():
+            assert relay.settle()
     finally:
         sa.event.remove(engine, "commit", on_commit)
         sa.event.remove(engine, "before_cursor_execute", on_statement)

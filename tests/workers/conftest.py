@@ -46,6 +46,8 @@ def run_jobs(app):
 
     def run(fast_forward=0, rounds=20):
         total = 0
+        with app.app_context():
+            relay.settle()  # what the requests committed is in RQ before the workers look
         for _ in range(rounds):
             worker = make_worker(app, worker_class=InProcessAppWorker)
             worker.work(burst=True, with_scheduler=True)

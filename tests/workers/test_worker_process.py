@@ -83,10 +83,12 @@ def test_a_failing_dispatch_in_the_worker_process_keeps_its_retry_and_the_worker
     with app.app_context():
         broken = emit("pass.created")  # no pass_id: handle_message raises
         db.session.commit()
+        relay.settle()  # handed over alone, as its own job
         broken_id = broken.id
         db.session.remove()
     pass_id = sign_up(locale="en")
     with app.app_context():
+        relay.settle()
         make_worker(app).work(burst=True)
         conn = connection()
         job = Job.fetch(relay.job_id_for(broken_id), connection=conn)
