@@ -303,6 +303,11 @@ class AppWorker(RecoverableDequeue, MaintenanceHooks, BeatsForJobsInProcess, Wor
                 return observed(job, queue, lambda: super(AppWorker, self).perform_job(job, queue))
             finally:
                 db.session.remove()
+                # RQ ends a work-horse with os._exit, which runs no atexit: what the job committed is
+                # handed over now, not left to the sweep. Imported here: app.relay imports this module.
+                from app import relay
+
+                relay.settle()
 
 
 class InProcessAppWorker(RecoverableDequeue, MaintenanceHooks, BeatsForJobsInProcess, SimpleWorker):

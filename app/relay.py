@@ -56,8 +56,9 @@ DISPATCH_MANY_JOB = "workers.dispatch.handle_messages"  # several messages hande
 SWEEP_AGE = timedelta(seconds=5)  # younger messages are the after-commit relay's
 SWEEP_BATCH = 500
 # The courier's rounds are at least this far apart: a lone message waits for none, and in a
-# rush of 200 bookings a second each round carries about ten.
-LINGER = 0.05
+# rush of 200 bookings a second each round of a gunicorn worker carries about twenty (50 ms
+# rounds carried about six and served the rush a little less: docs/benchmarks.md).
+LINGER = 0.2
 AT_EXIT_SECONDS = 5.0
 # After a failure the after-commit relay leaves everything to the sweep for a while:
 # redis-py retries a refused connection for about 4 s, and no request should wait that
@@ -305,20 +306,28 @@ class _Courier:
         threading.Thread(target=self._rounds, name="outbox-courier", daemon=True).start()
 
     def _rounds(self):
-        with self.app.app_context():
-            while True:
+        finished = False
+        try:
+            with self.app.app_context():
+                while True:
+                    with self.lock:
+                        if not self.waiting:
+                            # Under the lock that take() holds: a message given now starts a new thread.
+                            self.running, finished = False, True
+                            self.settled.notify_all()
+                            return
+                    wait = self.last_round + LINGER - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)  # what commits meanwhile goes in this round
+                    with self.lock:
+                        batch, self.waiting = self.waiting, []
+                    self.last_round = time.monotonic()
+                    self._hand_over(batch)
+        finally:
+            if not finished:  # the thread died (the interpreter ending): whoever settles must not wait for it
                 with self.lock:
-                    if not self.waiting:
-                        self.running = False
-                        self.settled.notify_all()
-                        return
-                wait = self.last_round + LINGER - time.monotonic()
-                if wait > 0:
-                    time.sleep(wait)  # what commits meanwhile goes in this round
-                with self.lock:
-                    batch, self.waiting = self.waiting, []
-                self.last_round = time.monotonic()
-                self._hand_over(batch)
+                    self.running = False
+                    self.settled.notify_all()
 
     @staticmethod
     def _hand_over(batch):
@@ -349,11 +358,10 @@ def _courier():
     return courier
 
 
-def settle(timeout=10.0):
-    """Wait until this process's courier has handed over what it was given; False on timeout.
-
-    For whoever must see the hand-over done in the same process: tests, a command about to exit."""
-    courier = current_app.extensions.get(_COURIER_KEY)
+def settle(timeout=10.0, app=None):
+    """Wait until this process's courier (of `app`, else the current app) has handed over what it
+    was given; False on timeout. For whoever must see the hand-over done in the same process: tests."""
+    courier = (app or current_app).extensions.get(_COURIER_KEY)
     return courier is None or courier.pid != os.getpid() or courier.settle(timeout)
 
 

@@ -7,6 +7,7 @@ from functools import partial
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from app import relay
 from app.database import db
 from app.outbox import messages
 from app.queues import make_worker
@@ -254,6 +255,7 @@ def test_a_large_file_is_imported_by_a_worker_through_the_dispatch(app, client, 
     """import.requested goes the way of every other message: the relay, the dispatch, a worker's job."""
     job = upload(client, world, big_file(), dry_run=False).get_json()
     with app.app_context():
+        relay.settle(app=app)  # what was committed is in RQ before the worker looks
         make_worker(app).work(burst=True)  # the dispatch, then the import job it enqueued
         db.session.remove()
     done = client.get(job["status_url"], headers=world.bangkok_organiser).get_json()

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from app import metrics
+from app import metrics, relay
 from app.database import db
 from app.enqueue import enqueue_once
 from app.queues import FEEDS, make_worker
@@ -184,6 +184,7 @@ def test_jobs_counted_in_work_horses_add_up_in_one_file_per_worker(app, smtp, fe
     with app.app_context():
         for pass_id in pass_ids:
             enqueue_once(FEEDS, rebuilds[1], {"pass_id": pass_id}, job_id=f"test-rebuild-{pass_id}")
+        relay.settle(app=app)  # what was committed is in RQ before the worker looks
         make_worker(app).work(burst=True)  # the forking worker: each rebuild in a work-horse
     assert finished(*rebuilds) == rebuilt_before + 4
     assert len(smtp.messages) == 4  # the mail ran too, in the worker itself (no horse, so no file of its own)

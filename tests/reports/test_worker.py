@@ -2,6 +2,7 @@
 from rq import Queue
 from rq.job import Job
 
+from app import relay
 from app.database import db
 from app.queues import REPORTS, make_worker
 from app.redis_conn import connection
@@ -16,6 +17,7 @@ def test_a_requested_report_is_built_by_the_worker(app, client, seed, people):
     report_id = answer.get_json()["id"]
     # The commit handed report.requested to RQ; dispatch turns it into the build job on the reports queue.
     with app.app_context():
+        relay.settle(app=app)  # what was committed is in RQ before the worker looks
         make_worker(app).work(burst=True)
         report = db.session.get(Report, report_id)
         assert report.status == "finished" and report.progress == 100 and report.error is None
@@ -37,11 +39,13 @@ def test_running_the_job_again_or_for_a_vanished_report_changes_nothing(app, see
         db.session.commit()
         queue = Queue(REPORTS, connection=connection(app))
         first = queue.enqueue(build_report_job, report_id=report.id)
+        relay.settle(app=app)  # what was committed is in RQ before the worker looks
         make_worker(app, [REPORTS]).work(burst=True)
         db.session.expire_all()  # the work-horse wrote the report in its own process
         stamp = stored(db.session.get(Report, report.id), "csv").id
         second = queue.enqueue(build_report_job, report_id=report.id)
         gone = queue.enqueue(build_report_job, report_id=987654)
+        relay.settle(app=app)  # what was committed is in RQ before the worker looks
         make_worker(app, [REPORTS]).work(burst=True)
         db.session.expire_all()
         assert stored(db.session.get(Report, report.id), "csv").id == stamp  # not written again

@@ -46,13 +46,14 @@ def run_jobs(app):
 
     def run(fast_forward=0, rounds=20):
         total = 0
-        with app.app_context():
-            relay.settle()  # what the requests committed is in RQ before the workers look
         for _ in range(rounds):
+            # What the requests, and the last round's jobs, committed is in RQ before the workers look.
+            relay.settle(app=app)
             worker = make_worker(app, worker_class=InProcessAppWorker)
             worker.work(burst=True, with_scheduler=True)
             total += worker.successful_job_count + worker.failed_job_count
             if not fast_forward or not promote_scheduled(app, fast_forward):
+                relay.settle(app=app)
                 if not any(Queue(name, connection=connection(app)).count for name in QUEUES):
                     break
         return total

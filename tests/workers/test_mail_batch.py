@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from app import relay
 from app.database import db
 from app.queues import MAINTENANCE_HOOKS, make_worker
 from mail.models import SENT, SentMessage
@@ -38,6 +39,7 @@ def test_the_forking_worker_sends_mail_in_its_own_process_over_one_connection(ap
     """A work-horse per mail would open a connection (and a database connection) per mail."""
     for n in range(5):
         sign_up(locale="en", email=f"forking{n}@example.org")
+    relay.settle(app=app)  # what was committed is in RQ before the worker looks
     make_worker(app).work(burst=True)  # the default worker: feeds and reports still fork
     assert len(smtp.messages) == 5
     assert smtp.connections == 1

@@ -4,6 +4,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -16,12 +17,14 @@ from rq.job import Job
 from app import relay
 from app.database import db
 from app.enqueue import RETRY_MAX
-from app.outbox import emit
+from app.outbox import OutboxMessage, emit
 from app.queues import (
     DEFAULT, IN_PROCESS_JOBS, IN_PROCESS_QUEUES, MAIL, MAINTENANCE_HOOKS, AppWorker, add_maintenance_hook, make_worker,
     run_in_worker_process,
 )
 from app.redis_conn import connection
+from events import services as events
+from events.models import ProgrammeSession
 from registrations.models import Pass
 from workers.dispatch import TOPICS, job_id
 from mail.models import SENT, SentMessage
@@ -70,6 +73,7 @@ def test_the_dispatch_and_the_mail_queue_run_in_the_worker_and_no_feed_or_report
 def test_sign_ups_through_the_forking_worker_each_get_one_confirmation(app, smtp, festival, sign_up):
     pass_ids = [sign_up(locale="en", email=f"fork{n}@example.org") for n in range(6)]
     with app.app_context():
+        relay.settle(app=app)  # what was committed is in RQ before the worker looks
         make_worker(app).work(burst=True)
         rows = dict(db.session.execute(sa.select(SentMessage.key, SentMessage.status)).all())
         emails = db.session.scalars(sa.select(Pass.email)).all()
@@ -176,3 +180,32 @@ def test_an_interrupt_during_a_maintenance_hook_stops_the_worker(app):
         if hooks is not None:
             app.extensions[MAINTENANCE_HOOKS] = hooks
     assert ran_after == []
+
+
+def test_what_a_job_commits_in_its_work_horse_is_handed_over_before_the_horse_ends(
+        app, smtp, festival, workshop, sign_up, book, run_jobs, monkeypatch):
+    """A cancelled session's job runs in a forked work-horse and commits a booking.cancelled message
+    per booking; RQ ends the horse with os._exit, so its courier must be done by then, or the
+    messages would wait for a sweep."""
+    session_id = workshop(capacity=1, title_en="Batik")
+    book(sign_up(locale="en"), session_id)
+    run_jobs()
+    smtp.clear()
+    hand_over = relay._enqueue_and_mark
+
+    def slow_hand_over(rows):
+        time.sleep(0.5)  # a Redis slow to answer: the horse's job is done long before its courier
+        return hand_over(rows)
+
+    monkeypatch.setattr(relay, "_enqueue_and_mark", slow_hand_over)  # the horse is forked: it has this too
+    with app.app_context():
+        events.cancel_session(db.session.get(ProgrammeSession, session_id))
+        db.session.commit()
+        assert relay.settle()
+        db.session.remove()
+        make_worker(app).work(burst=True)  # the forking worker: the cancellation runs in a work-horse
+        waiting = db.session.scalars(
+            sa.select(OutboxMessage.topic).where(OutboxMessage.dispatched_at.is_(None))).all()
+        db.session.remove()
+    assert waiting == []
+    assert [str(m["Subject"]) for m in smtp.messages] == ["Cancelled: Batik"]
