@@ -19,13 +19,13 @@ from app.auth import DEVELOPMENT, PUBLIC, SIGNED_IN, current_principal
 from app.database import db
 from app.errors import DomainError, Forbidden, N_
 from app.extensions import login_manager
-from app.users import ADMIN
+from app.users import ADMIN, read_beside
 
 # The app's own machinery, public by nature: static files and the OpenAPI document.
 MACHINERY_PUBLIC = frozenset({"static", "api-docs.openapi_json"})
 
 _city_resolvers = {}  # URL argument -> function(value) -> SELECT of the city id [, its parameters]
-_beside_caller = {}  # URL argument -> function(SELECT of the caller) -> the same SELECT, the city beside
+_beside_caller = set()  # URL arguments whose city app.users reads beside the caller (read_beside)
 
 
 def city_resolver(argument, beside_caller=None):
@@ -37,13 +37,15 @@ def city_resolver(argument, beside_caller=None):
     `beside_caller(select) -> select`, for the hottest (a gate scan): the caller's own lookup by
     bearer token (app.users) with this resource's city added as the next column, outer-joined, its
     value bound as `argument`: a call with a token then finds its caller and the resource's city
-    in one round trip. It is built once.
+    in one round trip. It is built once, and app.users keeps what it reads per process until a
+    commit changes a row of it.
     """
 
     def register(function):
         _city_resolvers[argument] = function
         if beside_caller is not None:
-            _beside_caller[argument] = beside_caller
+            _beside_caller.add(argument)
+            read_beside(argument, beside_caller)
         return function
 
     return register
@@ -102,9 +104,8 @@ def _read_beside_caller(view_args):
     """(argument, current_principal's `beside`) for the first URL argument whose city can be read with
     the caller's token; (None, None) when none can."""
     for name, value in (view_args or {}).items():
-        extend = _beside_caller.get(name)
-        if extend is not None and _lookupable(value):
-            return name, (name, extend, {name: value})
+        if name in _beside_caller and _lookupable(value):
+            return name, (name, {name: value})
     return None, None
 
 

@@ -28,7 +28,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 def current_principal(beside=None):
     """The user behind this request: a bearer token first, else the console session.
 
-    `beside`: (key, extend, params) of app.users.user_for_token_beside, for app.access: what it reads
+    `beside`: (key, params) of app.users.user_for_token_beside, for app.access: what it reads
     beside a bearer token's user, in the same statement, is left in g.beside_principal."""
     if "principal" in g:
         return g.principal

@@ -41,7 +41,7 @@ import webhooks.models  # noqa: F401
 import webhooks.pages
 import webhooks.personal_data  # noqa: F401
 from webhooks.services.endpoints import wants as webhook_wants
-from app import access, audit, audit_views, cli, health, i18n, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
+from app import access, audit, audit_views, cli, health, i18n, limit_store, limits, login, outbox, relay  # noqa: F401 - outbox and audit tables
 from app import files, logs, metrics  # noqa: F401 - the stored_files table
 from app import input_guard
 from app.auth import ConsoleSessionInterface, current_principal
@@ -116,7 +116,7 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(app.config))
-    app.config.setdefault("RATELIMIT_STORAGE_URI", limits.storage_uri(app.config.get("REDIS_URL")))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limit_store.storage_uri(app.config.get("REDIS_URL")))
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _trust_proxies(app)
 

@@ -1,12 +1,15 @@
 """People who run festivals: admins, organisers, staff and city teams, and their API tokens."""
 import hashlib
 import secrets
+import time
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app import generations
 from app.audit import audited
 from app.database import UTCDateTime, db, now_utc
 from app.errors import Invalid, N_
@@ -116,19 +119,137 @@ def user_for_token(raw):
 
 
 _BESIDE = {}  # key -> _USER_BY_TOKEN with what app.access reads beside the user, built once
+_EXTENDERS = {}  # key -> extend(select) -> select, registered at import (app.access.city_resolver)
+
+# A gate phone calls several times a second with the same token at the same checkpoint. Who the
+# token names, and what app.access reads beside it (the checkpoint, its festival and city), are
+# kept per process under a generation (app/generations.py, read with the scan's other one in one
+# Redis round trip); a commit that changes a user, a token or any row such a reading loads
+# replaces it (below), so that a revoked token, a removed member or new opening hours are seen
+# by the next call in every process. Only full readings are kept: a new token or checkpoint is
+# read from the database at once.
+CALLERS_GENERATION = generations.register("users:callers:generation")
+# If Redis did not answer when such a row changed, the token stayed: a kept reading is read again
+# after this long all the same, so a revocation missed that way still holds within seconds.
+KEEP_SECONDS = 10
+KEEP_AT_MOST = 10_000  # readings per process: a phone per token and checkpoint it scans at
+_CALLERS = "thetsakan_callers"  # app.extensions: (token hash, key, parameters) -> (generation, kept at, reading)
+_CHANGED = "users.callers_changed"
+_HELD = "users.callers_held"
 
 
-def user_for_token_beside(raw, key, extend, params):
-    """user_for_token, and in the same round trip the columns `extend(select) -> select` adds beside
-    the user (built once per `key`; `params` bind what it adds): (user, the added values), or
-    (None, ()) when the token names no active user. app.access reads a URL resource's city so."""
-    if not raw or not raw.startswith(TOKEN_PREFIX):
-        return None, ()
+def read_beside(key, extend):
+    """Declare what user_for_token_beside(raw, key, ...) reads beside the user (at import), so that
+    every process, also one that never reads it, knows which tables' changes a kept reading depends on."""
+    _EXTENDERS[key] = extend
+
+
+def _beside_statement(key):
     statement = _BESIDE.get(key)
     if statement is None:
-        statement = _BESIDE[key] = extend(_USER_BY_TOKEN)
-    row = db.session.execute(statement, {**params, "token_hash": hash_token(raw)}).first()
-    return (row[0], tuple(row[1:])) if row is not None else (None, ())
+        statement = _BESIDE[key] = _EXTENDERS[key](_USER_BY_TOKEN)
+    return statement
+
+
+_watched = []  # [(number of readings declared, the tables they read)], worked out at the first flush
+
+
+def _watched_tables():
+    if not _watched or _watched[0][0] != len(_EXTENDERS):
+        tables = {"users", "api_tokens"}
+        for key in list(_EXTENDERS):
+            tables.update(description["entity"].__table__.name
+                          for description in _beside_statement(key).column_descriptions
+                          if description.get("entity") is not None)
+        _watched[:] = [(len(_EXTENDERS), frozenset(tables))]
+    return _watched[0][1]
+
+
+def user_for_token_beside(raw, key, params):
+    """user_for_token, and in the same round trip what read_beside(key, extend) adds beside the user
+    (`params` bind what it adds): (user, the added values), or (None, ()) when the token names no
+    active user. app.access reads a URL resource's city so.
+
+    A full reading is kept (above) and given to the next call in its session without SQL."""
+    if not raw or not raw.startswith(TOKEN_PREFIX):
+        return None, ()
+    statement = _beside_statement(key)
+    token_hash = hash_token(raw)
+    kept_as = (token_hash, key, tuple(sorted(params.items())))
+    generation = generations.generation(CALLERS_GENERATION)
+    now = time.monotonic()
+    callers = current_app.extensions.setdefault(_CALLERS, {})
+    known = callers.get(kept_as) if generation is not None else None
+    if known is not None and known[0] == generation and now - known[1] < KEEP_SECONDS:
+        row = _into_session(known[2])
+    else:
+        row = db.session.execute(statement, {**params, "token_hash": token_hash}).first()
+        if row is None:
+            return None, ()
+        if generation is not None and all(value is not None for value in row):
+            if len(callers) >= KEEP_AT_MOST:
+                callers.clear()
+            callers[kept_as] = (generation, now, _detached(row))
+    return row[0], tuple(row[1:])
+
+
+def _detached(row):
+    """Copies of the row's objects that belong to no session (made without SQL), to be merged into
+    later requests' sessions: the objects themselves stay the request's, which may change them."""
+    copies = Session()
+    try:
+        return tuple(copies.merge(value, load=False) if _is_mapped(value) else value for value in row)
+    finally:
+        copies.expunge_all()
+
+
+def _into_session(kept):
+    """The kept reading's objects, merged into the request's session without SQL (as if just read)."""
+    session = db.session()
+    row = tuple(session.merge(value, load=False) if _is_mapped(value) else value for value in kept)
+    # The identity map holds objects weakly: keep these for the session's life, as a read would be kept
+    # by whoever asked (app.access keeps only the city, the view gets the checkpoint by its id).
+    session.info.setdefault(_HELD, []).extend(row)
+    return row
+
+
+def _is_mapped(value):
+    return hasattr(value, "_sa_instance_state")
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_changed_callers(session, _context):
+    if session.info.get(_CHANGED):
+        return
+    watched = _watched_tables()
+    for instance in (*session.dirty, *session.deleted):
+        if getattr(instance, "__tablename__", None) in watched:
+            session.info[_CHANGED] = True
+            return
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_changing_statements(state):
+    # Bulk UPDATE and DELETE (revoking a member's tokens) pass by the unit of work above.
+    if (state.is_update or state.is_delete) and _target(state.statement) in _watched_tables():
+        state.session.info[_CHANGED] = True
+
+
+def _target(statement):
+    """The name of the table an UPDATE or DELETE writes (also inside select().from_statement())."""
+    statement = getattr(statement, "element", statement)
+    return getattr(getattr(statement, "table", None), "name", None)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _forget_callers(session):
+    if session.info.pop(_CHANGED, False):
+        generations.new_generation(CALLERS_GENERATION)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _nothing_changed(session):
+    session.info.pop(_CHANGED, None)
 
 
 def user_for_session(user_id):

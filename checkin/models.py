@@ -158,8 +158,9 @@ def _checkpoint_beside_caller(caller):
 def _checkpoint_city(checkpoint_id):
     """The city, selected with the checkpoint and its festival: the access check runs this before every
     scan, and the checkpoint it loads stays in the request's session (below), so that
-    checkin.checkpoints.checkpoint_for finds it there instead of reading it a second time. A session
-    lasts one request, so new opening hours are still seen by the next scan."""
+    checkin.checkpoints.checkpoint_for finds it there instead of reading it a second time. Read beside a
+    phone's token, it is kept per process with the caller (app.users) until a commit changes a
+    checkpoint or festival, so new opening hours are still seen by the next scan."""
     return _CHECKPOINT_CITY, {"checkpoint_id": checkpoint_id}
 
 
@@ -174,8 +175,10 @@ _CHECKPOINT_CITY = (
 @sa.event.listens_for(Checkpoint, "load")
 def _keep_for_the_session(checkpoint, context):
     # The identity map holds rows weakly, and the access check keeps only the city: hold the
-    # checkpoint (and through it its festival) until the request's session ends.
-    context.session.info.setdefault("checkin.checkpoints", []).append(checkpoint)
+    # checkpoint (and through it its festival) until the request's session ends. A checkpoint merged
+    # from a kept reading (app.users) comes with no query context.
+    session = context.session if context is not None else sa.orm.object_session(checkpoint)
+    session.info.setdefault("checkin.checkpoints", []).append(checkpoint)
 
 
 city_resolver("device_id")(festival_city_of(ScannerDevice))

@@ -362,3 +362,15 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+@pytest.fixture
+def hanging_redis(tmp_path):
+    """A redis-server of this test's own, to hang; the limiter's store (one per process) is given back after."""
+    from tests.faults.conftest import RedisServer  # tests/faults imports this module
+
+    server = RedisServer(tmp_path).start()
+    saved = (limiter._storage, limiter._limiter)
+    yield server
+    server.stop()
+    limiter._storage, limiter._limiter = saved

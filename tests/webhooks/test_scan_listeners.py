@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app import create_app
 from app.database import db
 from app.extensions import limiter
-from app.limits import generation
+from app.generations import generation
 from app.outbox import OutboxMessage
 from checkin.checkpoints import create_checkpoint
 from checkin.models import Checkpoint
@@ -21,7 +21,6 @@ from events.models import Festival
 from registrations import pass_codes
 from registrations.models import Pass
 from tests.conftest import bearer
-from tests.faults.conftest import RedisServer
 from webhooks.models import WebhookEndpoint
 from webhooks.services import endpoints
 
@@ -137,16 +136,6 @@ with app.app_context():
                                    topics=["scan.admitted"], secret="s" * 40))
     db.session.commit()
 """
-
-
-@pytest.fixture
-def hanging_redis(tmp_path):
-    """A redis-server of this test's own, to hang; the limiter's store (one per process) is given back after."""
-    server = RedisServer(tmp_path).start()
-    saved = (limiter._storage, limiter._limiter)
-    yield server
-    server.stop()
-    limiter._storage, limiter._limiter = saved
 
 
 def test_an_endpoint_added_while_redis_hangs_is_told_within_the_keeping_time(

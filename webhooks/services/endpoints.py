@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Session
 
-from app import limits
+from app import generations
 from app.auth import current_principal, ensure_city
 from app.database import db, now_utc
 from app.errors import DomainError, Forbidden, Invalid, NotFound
@@ -193,9 +193,9 @@ def subscribers(topic, festival_id):
 
 # Whether anyone listens is asked by every admitted gate scan, and the answer changes only when
 # an endpoint does: each process keeps its answers under the generation token it read first (in
-# Redis, app.limits.generation), and a commit that adds, removes or changes an endpoint replaces
+# Redis, app.generations), and a commit that adds, removes or changes an endpoint replaces
 # the token (below), so the next scan in every process and on every node asks the database again.
-GENERATION_KEY = "webhooks:endpoints:generation"
+GENERATION_KEY = generations.register("webhooks:endpoints:generation")
 # If Redis did not answer when an endpoint changed, the token stayed as it was: a kept answer is
 # asked again after this long all the same, so a missed replacement heals within a minute.
 KEEP_SECONDS = 60
@@ -210,7 +210,7 @@ def wants(topic, festival_id=None, **_payload):
         return False
     # Read before the database: under read committed, what the database answers next is at
     # least as new as this token, so an answer is never kept under a newer token than its own.
-    generation = limits.generation(GENERATION_KEY)
+    generation = generations.generation(GENERATION_KEY)
     if generation is None:
         return bool(subscribers(topic, festival_id))
     kept = current_app.extensions.setdefault(_KEPT, {})
@@ -243,7 +243,7 @@ def _listening_changed(endpoint):
 @sa.event.listens_for(Session, "after_commit")
 def _forget_answers(session):
     if session.info.pop(_KEPT, False):
-        limits.new_generation(GENERATION_KEY)
+        generations.new_generation(GENERATION_KEY)
 
 
 @sa.event.listens_for(Session, "after_rollback")

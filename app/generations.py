@@ -1,0 +1,81 @@
+"""Generations: what a process may keep, kept valid across processes and nodes.
+
+A process that keeps an answer (whether any webhook endpoint of a festival listens to
+scans; who a bearer token names) keeps it with the generation token it read before asking
+the database; whoever changes what the answer depends on replaces the token after
+committing, and every process asks the database again. The tokens live in Redis beside
+the limiter's counters and are read through the same fail-open guard
+(app/limit_store.py): a store that does not answer costs a request no more than the
+limiter already allows, and the caller asks the database instead (None).
+
+Within a request the tokens of every registered key are read together, in one round trip,
+the first time one is asked for, and that reading serves the rest of the request: a gate
+scan needs two, and a token read earlier than its answer only keeps that answer more
+cautiously.
+"""
+import logging
+import uuid
+
+from flask import has_request_context, request
+
+from app.extensions import limiter
+from app.limit_store import FailOpenRedisStorage
+
+log = logging.getLogger(__name__)
+
+_keys = []
+_READ = "thetsakan.generations"  # the request's reading, in its WSGI environ (g may outlive a request in tests)
+
+
+def register(key):
+    """Declare a generation key (at import): a request reads all of them in its one round trip."""
+    if key not in _keys:
+        _keys.append(key)
+    return key
+
+
+def generation(key):
+    """The current token of `key` (a str), made if missing; None when the store is not Redis or does not answer."""
+    if not has_request_context():
+        return _read((key,)).get(key)
+    read = request.environ.get(_READ)
+    if read is None or key not in read:
+        read = request.environ[_READ] = {**(read or {}), **_read(tuple(_keys) if key in _keys else (key,))}
+    return read[key]
+
+
+def _read(keys):
+    storage = limiter.storage
+    if not isinstance(storage, FailOpenRedisStorage):
+        return dict.fromkeys(keys)
+    client = storage.storage
+
+    def read():
+        tokens = client.mget(keys)
+        missing = [key for key, token in zip(keys, tokens) if token is None]
+        if missing:
+            # Missing (a fresh or flushed Redis): a new random token, never one a process may still hold.
+            with client.pipeline(transaction=False) as pipe:
+                for key in missing:
+                    pipe.set(key, uuid.uuid4().hex, nx=True)
+                pipe.execute()
+            tokens = client.mget(keys)
+        return tokens
+
+    tokens = storage._guarded(read, None, limit_call=False)
+    if tokens is None:
+        return dict.fromkeys(keys)
+    return {key: token.decode() if isinstance(token, bytes) else token for key, token in zip(keys, tokens)}
+
+
+def new_generation(key):
+    """Replace the token of `key`: every process's answers kept under the old one are asked again."""
+    storage = limiter.storage
+    if not isinstance(storage, FailOpenRedisStorage):
+        return False
+    done = storage._guarded(lambda: bool(storage.storage.set(key, uuid.uuid4().hex)), False, limit_call=False)
+    if not done:
+        log.warning("generation %s not replaced: its Redis store does not answer", key)
+    if has_request_context():
+        request.environ.pop(_READ, None)  # what this request reads next is after its own change
+    return done
