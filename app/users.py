@@ -132,7 +132,7 @@ CALLERS_GENERATION = generations.register("users:callers:generation")
 # If Redis did not answer when such a row changed, the token stayed: a kept reading is read again
 # after this long all the same, so a revocation missed that way still holds within seconds.
 KEEP_SECONDS = 10
-KEEP_AT_MOST = 10_000  # readings per process: a phone per token and checkpoint it scans at
+KEEP_AT_MOST = 5_000  # readings per process (a phone per token and checkpoint it scans at): a few MB at most
 _CALLERS = "thetsakan_callers"  # app.extensions: (token hash, key, parameters) -> (generation, kept at, reading)
 _CHANGED = "users.callers_changed"
 _HELD = "users.callers_held"

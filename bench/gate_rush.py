@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from app.database import db, now_utc
 from app.users import create_user, issue_token
-from bench.harness import WRK_SCRIPT, Stack, report, threads_result, wrk_result
+from bench.harness import WRK_SCRIPT, Stack, cpu_ms_per_request, report, stack_cpu, threads_result, wrk_result
 from checkin.checkpoints import create_checkpoint
 from checkin.models import Scan
 from events.models import City, Festival
@@ -192,22 +192,35 @@ def _rush_threads(stack, path, tokens, codes, duplicates, label):
     return threads_result(label, path, latencies, time.monotonic() - began, failures[0], failures[1])
 
 
+def _with_cpu(stack, run, cpu):
+    """run(), noting in `cpu` (label -> ms) the CPU per request gunicorn and PostgreSQL spent on it."""
+    before = stack_cpu(stack)
+    result = run()
+    cpu[result.label] = cpu_ms_per_request(before, stack_cpu(stack), result.requests)
+    return result
+
+
 def run(stack):
     seeded = stack.seed(seed, PASSES)
     half = len(seeded["codes"]) // 2
-    floor = stack.floor(seconds=SECONDS)
+    cpu = {}
+    floor = _with_cpu(stack, lambda: stack.floor(seconds=SECONDS), cpu)
     # Distinct passes at a gate of its own, so it may use every code (the main gate's runs use them again).
-    scan_floor = rush(stack, seeded, seeded["codes"], 0.0, "scan floor (read, check, insert)",
-                      path=f"/bench/scan-floor/{seeded['floor_gate_id']}")
-    distinct = rush(stack, seeded, seeded["codes"][:half], 0.0, "scan: distinct passes")
-    repeated = rush(stack, seeded, seeded["codes"][half:], 0.1, "scan: 10% duplicates")
+    scan_floor = _with_cpu(stack, lambda: rush(stack, seeded, seeded["codes"], 0.0, "scan floor (read, check, insert)",
+                                                 path=f"/bench/scan-floor/{seeded['floor_gate_id']}"), cpu)
+    distinct = _with_cpu(stack, lambda: rush(stack, seeded, seeded["codes"][:half], 0.0, "scan: distinct passes"), cpu)
+    repeated = _with_cpu(stack, lambda: rush(stack, seeded, seeded["codes"][half:], 0.1, "scan: 10% duplicates"), cpu)
     rows = report([floor, scan_floor, distinct, repeated],
                   title=f"gate rush: {stack.connections} scanners, {SECONDS:.0f} s each, one gate")
+    scan_floor_cpu = cpu[scan_floor.label]
     rows = [{**row, "ratio_to_scan_floor": _share(row["rps"], scan_floor.rps),
-             "p99_to_scan_floor": _share(row["p99_ms"], scan_floor.p99_ms)} for row in rows]
-    print("   against the scan floor (throughput share; p99 as a multiple of the floor's p99):")
+             "p99_to_scan_floor": _share(row["p99_ms"], scan_floor.p99_ms), "cpu_ms": cpu[row["label"]],
+             "scan_floor_cpu_to_cpu": _share(scan_floor_cpu, cpu[row["label"]])} for row in rows]
+    print("   against the scan floor (throughput share; p99 as a multiple of the floor's p99; CPU per request")
+    print("   of gunicorn and PostgreSQL, and the scan floor's CPU as a share of it: the throughput the CPU allows):")
     for row in rows[1:]:
         print(f"   {row['label']:<34} {row['ratio_to_scan_floor']:>6.3f}x  p99 {row['p99_to_scan_floor']:>5.2f}x"
+              f"   CPU {row['cpu_ms']:>5.2f} ms ({row['scan_floor_cpu_to_cpu']:.3f}x)"
               f"   (one-read floor: {row['ratio_to_floor']:.3f}x)")
     by_result, twice = stack.seed(outcome, seeded["gate_id"])
     print(f"   stored scans by result: {by_result}; passes admitted twice: {twice}")

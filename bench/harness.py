@@ -416,6 +416,31 @@ def process_cpu(pid):
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def stack_cpu(stack):
+    """{pid: CPU seconds} of the processes that answer the bench's requests: gunicorn's master and
+    workers, and every PostgreSQL process (backends, WAL writer, checkpointer: what the load makes
+    the database do). Two readings around a run give its CPU per request, which, unlike its
+    throughput, does not depend on what the scheduler did with the machine's two cores meanwhile."""
+    pids = [stack.process.pid, *child_pids(stack.process.pid)]
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() == "postgres":
+                        pids.append(int(entry))
+            except OSError:
+                continue
+    readings = {pid: process_cpu(pid) for pid in pids}
+    return {pid: value for pid, value in readings.items() if value is not None}
+
+
+def cpu_ms_per_request(before, after, requests):
+    """Milliseconds of CPU per request between two stack_cpu() readings (a process first seen
+    in the second began during the run: all its CPU counts)."""
+    spent = sum(value - before.get(pid, 0.0) for pid, value in after.items())
+    return round(spent * 1000 / requests, 2) if requests else None
+
+
 def child_pids(pid):
     """The live children of a process (gunicorn's workers, an RQ worker's work-horse)."""
     try:

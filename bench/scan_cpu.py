@@ -74,7 +74,7 @@ def main():
         _cpu_ms(client, requests)
         profile.disable()
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("SCAN_CPU_PROFILE_SORT", "cumulative")).print_stats(60)
         print(out.getvalue())
 
 
