@@ -62,7 +62,7 @@ def _read(keys):
             tokens = client.mget(keys)
         return tokens
 
-    tokens = storage._guarded(read, None, limit_call=False)
+    tokens = storage.guarded(read, None, limit_call=False)
     if tokens is None:
         return dict.fromkeys(keys)
     return {key: token.decode() if isinstance(token, bytes) else token for key, token in zip(keys, tokens)}
@@ -73,7 +73,7 @@ def new_generation(key):
     storage = limiter.storage
     if not isinstance(storage, FailOpenRedisStorage):
         return False
-    done = storage._guarded(lambda: bool(storage.storage.set(key, uuid.uuid4().hex)), False, limit_call=False)
+    done = storage.guarded(lambda: bool(storage.storage.set(key, uuid.uuid4().hex)), False, limit_call=False)
     if not done:
         log.warning("generation %s not replaced: its Redis store does not answer", key)
     if has_request_context():

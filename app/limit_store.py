@@ -62,7 +62,9 @@ class FailOpenRedisStorage(RedisStorage):
 
     # --- the guard -----------------------------------------------------------------
 
-    def _guarded(self, call, fallback, limit_call=True):
+    def guarded(self, call, fallback, limit_call=True):
+        """call() on the store, or `fallback` while it does not answer (app.generations reads through
+        it too, with limit_call=False: a generation read is no request let through uncounted)."""
         if self.down_since is not None and time.monotonic() < self._next_probe:
             self.uncounted += limit_call
             return fallback
@@ -98,37 +100,37 @@ class FailOpenRedisStorage(RedisStorage):
     # --- the storage calls Flask-Limiter makes, each failing open ----------------------
 
     def incr(self, key, expiry, amount=1):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).incr(key, expiry, amount), 0)
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).incr(key, expiry, amount), 0)
 
     def get(self, key):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).get(key), 0)
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).get(key), 0)
 
     def get_expiry(self, key):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).get_expiry(key), time.time())
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).get_expiry(key), time.time())
 
     def acquire_entry(self, key, limit, expiry, amount=1):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).acquire_entry(key, limit, expiry, amount), True)
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).acquire_entry(key, limit, expiry, amount), True)
 
     def get_moving_window(self, key, limit, expiry):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).get_moving_window(key, limit, expiry),
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).get_moving_window(key, limit, expiry),
                              (time.time(), 0))
 
     def acquire_sliding_window_entry(self, key, limit, expiry, amount=1):
-        return self._guarded(
+        return self.guarded(
             lambda: super(FailOpenRedisStorage, self).acquire_sliding_window_entry(key, limit, expiry, amount), True)
 
     def get_sliding_window(self, key, expiry):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).get_sliding_window(key, expiry),
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).get_sliding_window(key, expiry),
                              (0, 0.0, 0, 0.0))
 
     def clear(self, key):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).clear(key), None)
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).clear(key), None)
 
     def reset(self):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).reset(), None)
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).reset(), None)
 
     def check(self):
-        return self._guarded(lambda: super(FailOpenRedisStorage, self).check(), False)
+        return self.guarded(lambda: super(FailOpenRedisStorage, self).check(), False)
 
 
 def outage_stats():
