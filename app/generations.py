@@ -16,7 +16,9 @@ cautiously.
 import logging
 import uuid
 
+import sqlalchemy as sa
 from flask import has_request_context, request
+from sqlalchemy.orm import Session
 
 from app.extensions import limiter
 from app.limit_store import FailOpenRedisStorage
@@ -79,3 +81,30 @@ def new_generation(key):
     if has_request_context():
         request.environ.pop(_READ, None)  # what this request reads next is after its own change
     return done
+
+
+# --- replacing a token after the commit that changed what it guards ---------------------------
+_AFTER_COMMIT = "generations.after_commit"  # session.info: the keys its transaction will replace
+
+
+def replace_after_commit(session, key):
+    """Replace `key`'s token once this session's transaction commits (not if it rolls back): a
+    listener that sees a change call this from its flush or statement hook."""
+    session.info.setdefault(_AFTER_COMMIT, set()).add(key)
+
+
+def replacing(session, key):
+    """Whether this session's transaction will already replace `key` (its listeners need look no further)."""
+    return key in session.info.get(_AFTER_COMMIT, ())
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _replace(session):
+    for key in session.info.pop(_AFTER_COMMIT, ()):
+        new_generation(key)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _nothing_changed(session):
+    session.info.pop(_AFTER_COMMIT, None)
+

@@ -134,7 +134,6 @@ CALLERS_GENERATION = generations.register("users:callers:generation")
 KEEP_SECONDS = 10
 KEEP_AT_MOST = 5_000  # readings per process (a phone per token and checkpoint it scans at): a few MB at most
 _CALLERS = "thetsakan_callers"  # app.extensions: (token hash, key, parameters) -> (generation, kept at, reading)
-_CHANGED = "users.callers_changed"
 _HELD = "users.callers_held"
 
 
@@ -219,12 +218,12 @@ def _is_mapped(value):
 
 @sa.event.listens_for(Session, "after_flush")
 def _note_changed_callers(session, _context):
-    if session.info.get(_CHANGED):
+    if generations.replacing(session, CALLERS_GENERATION):
         return
     watched = _watched_tables()
     for instance in (*session.dirty, *session.deleted):
         if getattr(instance, "__tablename__", None) in watched:
-            session.info[_CHANGED] = True
+            generations.replace_after_commit(session, CALLERS_GENERATION)
             return
 
 
@@ -232,24 +231,13 @@ def _note_changed_callers(session, _context):
 def _note_changing_statements(state):
     # Bulk UPDATE and DELETE (revoking a member's tokens) pass by the unit of work above.
     if (state.is_update or state.is_delete) and _target(state.statement) in _watched_tables():
-        state.session.info[_CHANGED] = True
+        generations.replace_after_commit(state.session, CALLERS_GENERATION)
 
 
 def _target(statement):
     """The name of the table an UPDATE or DELETE writes (also inside select().from_statement())."""
     statement = getattr(statement, "element", statement)
     return getattr(getattr(statement, "table", None), "name", None)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _forget_callers(session):
-    if session.info.pop(_CHANGED, False):
-        generations.new_generation(CALLERS_GENERATION)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _nothing_changed(session):
-    session.info.pop(_CHANGED, None)
 
 
 def user_for_session(user_id):

@@ -225,30 +225,19 @@ def wants(topic, festival_id=None, **_payload):
 
 @sa.event.listens_for(Session, "after_flush")
 def _note_listener_changes(session, _context):
-    if session.info.get(_KEPT):
+    if generations.replacing(session, GENERATION_KEY):
         return
     for endpoint in (*session.new, *session.deleted, *session.dirty):
         if isinstance(endpoint, WebhookEndpoint) and (
             endpoint in session.new or endpoint in session.deleted or _listening_changed(endpoint)
         ):
-            session.info[_KEPT] = True
+            generations.replace_after_commit(session, GENERATION_KEY)
             return
 
 
 def _listening_changed(endpoint):
     attributes = sa.inspect(endpoint).attrs
     return any(attributes[name].history.has_changes() for name in _LISTENING)
-
-
-@sa.event.listens_for(Session, "after_commit")
-def _forget_answers(session):
-    if session.info.pop(_KEPT, False):
-        generations.new_generation(GENERATION_KEY)
-
-
-@sa.event.listens_for(Session, "after_rollback")
-def _nothing_changed(session):
-    session.info.pop(_KEPT, None)
 
 
 def delivered_count(endpoint):
