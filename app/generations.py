@@ -98,6 +98,46 @@ def replacing(session, key):
     return key in session.info.get(_AFTER_COMMIT, ())
 
 
+# --- which commits replace a token: those that write the tables it watches ----------------------
+_watches = []  # [(key, tables() -> the names of the tables, whether a new row changes what it guards)]
+
+
+def watch(key, tables, new_rows=True):
+    """Replace `key`'s token after every commit that writes one of `tables()` (table names): objects the
+    unit of work inserts (unless new_rows is False), updates or deletes, and bulk UPDATE and DELETE
+    statements. A function, so that the tables may be worked out once everything is imported."""
+    _watches.append((register(key), tables, new_rows))
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_flushed(session, _context):
+    for key, tables, new_rows in _watches:
+        if replacing(session, key):
+            continue
+        watched = tables()
+        for instance in (*(session.new if new_rows else ()), *session.dirty, *session.deleted):
+            if getattr(instance, "__tablename__", None) in watched:
+                replace_after_commit(session, key)
+                break
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _note_statement(state):
+    # Bulk UPDATE and DELETE (revoking a member's tokens, a booking's row lock) pass by the unit of work.
+    if not (state.is_update or state.is_delete):
+        return
+    target = _target(state.statement)
+    for key, tables, _new_rows in _watches:
+        if target in tables():
+            replace_after_commit(state.session, key)
+
+
+def _target(statement):
+    """The name of the table an UPDATE or DELETE writes (also inside select().from_statement())."""
+    statement = getattr(statement, "element", statement)
+    return getattr(getattr(statement, "table", None), "name", None)
+
+
 @sa.event.listens_for(Session, "after_commit")
 def _replace(session):
     for key in session.info.pop(_AFTER_COMMIT, ()):

@@ -164,6 +164,10 @@ def _watched_tables():
     return _watched[0][1]
 
 
+# A new user, token or checkpoint changes no kept reading: only full readings are kept.
+generations.watch(CALLERS_GENERATION, _watched_tables, new_rows=False)
+
+
 def user_for_token_beside(raw, key, params):
     """user_for_token, and in the same round trip what read_beside(key, extend) adds beside the user
     (`params` bind what it adds): (user, the added values), or (None, ()) when the token names no
@@ -214,30 +218,6 @@ def _into_session(kept):
 
 def _is_mapped(value):
     return hasattr(value, "_sa_instance_state")
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _note_changed_callers(session, _context):
-    if generations.replacing(session, CALLERS_GENERATION):
-        return
-    watched = _watched_tables()
-    for instance in (*session.dirty, *session.deleted):
-        if getattr(instance, "__tablename__", None) in watched:
-            generations.replace_after_commit(session, CALLERS_GENERATION)
-            return
-
-
-@sa.event.listens_for(Session, "do_orm_execute")
-def _note_changing_statements(state):
-    # Bulk UPDATE and DELETE (revoking a member's tokens) pass by the unit of work above.
-    if (state.is_update or state.is_delete) and _target(state.statement) in _watched_tables():
-        generations.replace_after_commit(state.session, CALLERS_GENERATION)
-
-
-def _target(statement):
-    """The name of the table an UPDATE or DELETE writes (also inside select().from_statement())."""
-    statement = getattr(statement, "element", statement)
-    return getattr(getattr(statement, "table", None), "name", None)
 
 
 def user_for_session(user_id):

@@ -4,7 +4,7 @@
 """
 import threading
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -67,9 +67,10 @@ def seed_big_festival(sessions=1000, days=4, venues=25):
 def seats_moving(stack, per_second=20):
     """A thread committing a seat change per_second times a second on the big festival, as bookings would.
 
-    Each change moves a bookable session's counter and its updated_at (one up, then one down), so
-    that no answer kept under the previous validator is right any more: the requests measured
-    meanwhile get their seats filled in afresh.
+    Each change moves a bookable session's counter (one up, then one down) through the ORM, as a
+    booking does, so that its commit replaces the programme's generation and no answer kept under
+    the previous validator is right any more: the requests measured meanwhile read the version
+    again and get their seats filled in afresh.
     """
     stop = threading.Event()
 
@@ -82,10 +83,10 @@ def seats_moving(stack, per_second=20):
             db.session.remove()
             step = 0
             while not stop.wait(1 / per_second):
-                with db.engine.begin() as conn:
-                    conn.execute(sa.update(sessions).where(sessions.c.id == ids[step % len(ids)]).values(
-                        seats_confirmed=sessions.c.seats_confirmed + (1 if step // len(ids) % 2 == 0 else -1),
-                        updated_at=datetime.now(timezone.utc)))
+                moved = db.session.get(ProgrammeSession, ids[step % len(ids)])
+                moved.seats_confirmed += 1 if step // len(ids) % 2 == 0 else -1
+                db.session.commit()
+                db.session.remove()
                 step += 1
 
     mover = threading.Thread(target=move, daemon=True)

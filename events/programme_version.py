@@ -20,12 +20,24 @@ It is made of
 The statement finds the festival by its slug and carries the festival's row with it, so a
 request answered from a kept answer (events/programme_store.py) makes this one round trip
 and no ORM load.
+
+Each process also keeps what the statement read, under a generation (app/generations.py,
+read in the request's one Redis round trip with the others): a commit that writes a
+festival, a city, a session, a venue or a booth replaces it, so every process reads again
+at its next request, and a booking is in the next answer on every node. The page's "started
+by now" count is kept only until the next session's start. With Redis not answering,
+nothing is kept; if it did not answer when a change was committed, a kept reading is read
+again within KEEP_SECONDS all the same, as after a write that passes by the ORM's session (an
+operator's hand-made SQL): the app's own writes all go through it.
 """
+import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app
 
+from app import generations
 from app.conditional import validator
 from app.database import db
 from events import validation as check
@@ -112,9 +124,50 @@ def page_versions(slug, args, locale, host, now, scheme="http"):
     )
 
 
+PROGRAMME_GENERATION = "events:programme:generation"
+KEEP_SECONDS = 10
+KEEP_AT_MOST = 2_000  # (kind, slug) readings per process: a few festivals' venues and booths each
+_KEPT = "events.programme_states"  # app.extensions: (page?, slug) -> _Kept
+
+
+@dataclass(frozen=True)
+class _Kept:
+    generation: str
+    at: float  # time.monotonic() when read
+    found: tuple
+    started_by: object  # the page's clock when read (None: the API's reading)
+    next_start: object  # the first session start after it (None: none left)
+
+
 def _state(slug, started_by=None):
-    """(festival, programme, seats, venues, booths) of the festival with this slug, read in one
-    statement; None when there is none (a malformed slug names none).
+    """_read_state, as this process keeps it (above): None when no festival has this slug."""
+    if not check.is_slug(slug):
+        return None
+    page = started_by is not None
+    # Read before the database: what the database answers next is at least as new as this token.
+    generation = generations.generation(PROGRAMME_GENERATION)
+    now = time.monotonic()
+    kept = current_app.extensions.setdefault(_KEPT, {})
+    known = kept.get((page, slug)) if generation is not None else None
+    if (known is not None and known.generation == generation and now - known.at < KEEP_SECONDS
+            and (not page or _same_started(known, started_by))):
+        return known.found
+    found, next_start = _read_state(slug, started_by)
+    if generation is not None and found is not None:
+        if len(kept) >= KEEP_AT_MOST:
+            kept.clear()
+        kept[(page, slug)] = _Kept(generation, now, found, started_by, next_start)
+    return found
+
+
+def _same_started(known, started_by):
+    """Whether as many sessions have started by `started_by` as by the kept reading's clock."""
+    return known.started_by <= started_by and (known.next_start is None or started_by < known.next_start)
+
+
+def _read_state(slug, started_by=None):
+    """((festival, programme, seats, venues, booths), the first session start after started_by) of
+    the festival with this slug, read in one statement; (None, None) when there is none.
 
     festival: a FestivalRow. programme: what the programme shows but seats, in one aggregate of
     its sessions that moves with every change a visitor can see without updated_at, which a
@@ -123,24 +176,23 @@ def _state(slug, started_by=None):
     (events/programme.py, the same rule the calendar feeds rest on). seats: the seats and, with
     started_by, the clock. venues, and booths with started_by (the page shows them): their rows.
     """
-    if not check.is_slug(slug):
-        return None
     page = started_by is not None
     params = {"slug": slug, "started_by": started_by} if page else {"slug": slug}
     rows = db.session.connection().execute(_STATEMENTS[page], params).all()
     if not rows or rows[0][0] != 0:
-        return None
+        return None, None
     first = rows[0]
     aggregate_at = 1 + len(_FESTIVAL)
-    venue_at = aggregate_at + len(_PROGRAMME) + len(_SEATS) + page
+    venue_at = aggregate_at + len(_PROGRAMME) + len(_SEATS) + 2 * page
     booth_at = venue_at + len(VENUE_SHOWN)
     state = tuple(first[1:aggregate_at])
     festival = FestivalRow(id=first[_AT["id"]], city_id=first[_AT["city_id"]], status=first[_AT["status"]],
                            timezone=first[_AT["timezone"]], state=state)
-    aggregate = tuple(first[aggregate_at:venue_at])
-    venues = [tuple(row[venue_at:booth_at]) for row in rows if row[0] == 1]
-    booths = [tuple(row[booth_at : booth_at + len(BOOTH_SHOWN)]) for row in rows if row[0] == 2]
-    return festival, aggregate[: len(_PROGRAMME)], aggregate[len(_PROGRAMME) :], venues, booths
+    aggregate = tuple(first[aggregate_at : venue_at - page])
+    next_start = first[venue_at - 1] if page else None
+    venues = tuple(tuple(row[venue_at:booth_at]) for row in rows if row[0] == 1)
+    booths = tuple(tuple(row[booth_at : booth_at + len(BOOTH_SHOWN)]) for row in rows if row[0] == 2)
+    return (festival, aggregate[: len(_PROGRAMME)], aggregate[len(_PROGRAMME) :], venues, booths), next_start
 
 
 # The festival's columns, then its city's names: the festival's part of every validator.
@@ -160,7 +212,10 @@ _SEATS = (
     sa.func.sum(_s.walk_in_seats),  # walk-ins take seats too: seats_left changes with them
     sa.func.sum(_s.waitlist_length),
 )
-_STARTED = sa.func.sum(sa.case((_s.starts_at <= sa.bindparam("started_by", type_=_s.starts_at.type), 1), else_=0))
+_STARTED_BY = sa.bindparam("started_by", type_=_s.starts_at.type)
+_STARTED = sa.func.sum(sa.case((_s.starts_at <= _STARTED_BY, 1), else_=0))
+# Not part of any validator: until this start, the count above stays as it is (a kept reading holds).
+_NEXT_START = sa.func.min(sa.case((_s.starts_at > _STARTED_BY, _s.starts_at)), type_=_s.starts_at.type)
 
 
 def _statement(page):
@@ -170,7 +225,7 @@ def _statement(page):
     festivals, cities = Festival.__table__, City.__table__
     festival_id = sa.select(festivals.c.id).where(festivals.c.slug == sa.bindparam("slug")).scalar_subquery()
     aggregate = sa.select(*(column.label(f"a{n}") for n, column in enumerate(
-        (*_PROGRAMME, *_SEATS, *((_STARTED,) if page else ()))))).where(_s.festival_id == festival_id).subquery()
+        (*_PROGRAMME, *_SEATS, *((_STARTED, _NEXT_START) if page else ()))))).where(_s.festival_id == festival_id).subquery()
     first = (*_FESTIVAL, *aggregate.c)
     parts = [
         (0, first, festivals.join(cities, cities.c.id == festivals.c.city_id).join(aggregate, sa.true()),
@@ -200,3 +255,6 @@ def _statement(page):
 
 
 _STATEMENTS = {False: _statement(False), True: _statement(True)}
+_WATCHED = frozenset(table.name for table in (Festival.__table__, City.__table__, ProgrammeSession.__table__,
+                                              Venue.__table__, Booth.__table__))
+generations.watch(PROGRAMME_GENERATION, lambda: _WATCHED)

@@ -4,8 +4,12 @@ Counted, never timed: a rendering (API or page) reads the programme (events.prog
 rendering of the page renders events/programme.html; an answer served from the store does neither.
 """
 import gzip
+import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,26 +17,31 @@ import redis
 import sqlalchemy as sa
 from flask import template_rendered
 
+from app import create_app
 from app.database import db
-from events import programme_store
+from events import programme_store, programme_version
 from events.pages import public
 from tests.events.test_programme_caching import URL, PAGE, add_session, publish, sign_up
 
+ROOT = Path(__file__).resolve().parents[2]
 DAY_PAGE = PAGE + "?day=2027-08-22"
 ENGLISH = {"Accept-Language": "en"}
 
 
 @contextmanager
-def renderings(app, seats=False):
+def renderings(app, seats=False, versions=False):
     """Counts full reads of the sessions (every rendering, API or page, makes one) and page renderings;
-    with seats=True, also the live seats queries (events.programme_store.live_seats)."""
-    counts = {"reads": 0, "page": 0, **({"seats": 0} if seats else {})}
+    with seats=True, also the live seats queries (events.programme_store.live_seats); with versions=True,
+    the version's statements (events.programme_version)."""
+    counts = {"reads": 0, "page": 0, **({"seats": 0} if seats else {}), **({"versions": 0} if versions else {})}
 
     def on_statement(conn, cursor, statement, parameters, context, executemany):
         if "FROM sessions LEFT OUTER JOIN venues" in statement:  # events.programme.programme()
             counts["reads"] += 1
         if seats and "sessions.seats_confirmed, sessions.walk_in_seats" in statement and "sum(" not in statement:
             counts["seats"] += 1
+        if versions and "UNION ALL" in statement and "sum(sessions.seats_confirmed)" in statement:
+            counts["versions"] += 1
 
     def on_template(sender, template, context, **extra):
         if template.name == "events/programme.html":
@@ -158,14 +167,15 @@ def forget_redis_copies(app):
 
 
 def test_an_unchanged_programme_is_a_ready_answer_of_the_process(app, client, world):
-    """Neither Redis, nor a rendering, nor the seats query: only the version is read."""
+    """Neither Redis's copy, nor a rendering, nor the seats query, nor the version's statement: the
+    process keeps the version's reading under the programme's generation, and nothing changed it."""
     publish(client, world)
     add_session(client, world, venue_id=world.room_id, capacity=2)
     first, page_first = client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
     forget_redis_copies(app)
-    with renderings(app, seats=True) as counts:
+    with renderings(app, seats=True, versions=True) as counts:
         second, page_second = client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
-    assert counts == {"reads": 0, "page": 0, "seats": 0}
+    assert counts == {"reads": 0, "page": 0, "seats": 0, "versions": 0}
     assert second.get_data() == first.get_data() and page_second.get_data() == page_first.get_data()
     assert second.headers["ETag"] == first.headers["ETag"]
 
@@ -182,24 +192,83 @@ def test_after_a_booking_the_process_fills_its_own_rendering_with_the_live_seats
     assert answer.get_json()[0]["seats_left"] == 1 and "1 seat left" in page
 
 
+# Another node (a web process, a worker running an import) writes with the app's own models, as any
+# of its code might, and tells this process nothing but what the commit's listeners do.
+OTHER_NODE = """
+import sys
+from app import create_app
+from app.database import db
+from events.models import ProgrammeSession, Venue
+database, redis_url, instance, change, session_id, venue_id = sys.argv[1:]
+app = create_app({"TESTING": True, "RATELIMIT_ENABLED": True, "SQLALCHEMY_DATABASE_URI": database,
+                  "REDIS_URL": redis_url, "SECRET_KEY": "test-secret-key-not-for-production", "INSTANCE_DIR": instance})
+with app.app_context():
+    session = db.session.get(ProgrammeSession, int(session_id))
+    if change == "title":  # its update_session: the change and the raised sequence
+        session.title_en, session.sequence = "Moved upstairs", session.sequence + 1
+    elif change == "seat":  # its booking: a seat taken
+        session.seats_confirmed += 1
+    else:
+        db.session.get(Venue, int(venue_id)).name_en = "The upstairs hall"
+    db.session.commit()
+"""
+
+
+def change_on_another_node(app, world, change, session_id):
+    changed = subprocess.run(
+        [sys.executable, "-c", OTHER_NODE, app.config["SQLALCHEMY_DATABASE_URI"], app.config["REDIS_URL"],
+         app.config["INSTANCE_DIR"], change, str(session_id), str(world.room_id)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert changed.returncode == 0, changed.stderr[-3000:]
+
+
 def test_changes_committed_by_another_node_are_seen_at_once(app, client, world):
-    """Another gunicorn node writes to the same database and tells this process nothing."""
+    """Both this process's kept answers and its kept version reading are read again after another
+    process's commit: without the generation replaced there, the old title and seats stayed."""
     publish(client, world)
     session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
     client.get(URL), client.get(DAY_PAGE, headers=ENGLISH)
-    sessions = db.metadata.tables["sessions"]
-    with app.app_context():
-        with db.engine.begin() as other_node:  # its update_session: the change and the raised sequence
-            other_node.execute(sa.update(sessions).where(sessions.c.id == session_id)
-                               .values(title_en="Moved upstairs", sequence=sessions.c.sequence + 1))
+    change_on_another_node(app, world, "title", session_id)
     assert client.get(URL).get_json()[0]["title_en"] == "Moved upstairs"
     assert "Moved upstairs" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
-    with app.app_context():
-        with db.engine.begin() as other_node:  # its booking: a seat taken, the session's updated_at moved
-            other_node.execute(sa.update(sessions).where(sessions.c.id == session_id)
-                               .values(seats_confirmed=sessions.c.seats_confirmed + 1))
+    change_on_another_node(app, world, "seat", session_id)
     assert client.get(URL).get_json()[0]["seats_left"] == 1
     assert "1 seat left" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    change_on_another_node(app, world, "venue", session_id)
+    assert "The upstairs hall" in client.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+
+
+def test_a_change_committed_while_redis_hangs_is_seen_within_the_keeping_time(app, client, world, hanging_redis):
+    """The other node could not replace the generation: this process's kept reading is read again
+    after KEEP_SECONDS all the same (it failed so without the limit: the old title stayed)."""
+    publish(client, world)
+    session_id = add_session(client, world, venue_id=world.room_id, capacity=2)
+    page_process = create_app({
+        **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "INSTANCE_DIR")},
+        "REDIS_URL": hanging_redis.url, "TESTING": True, "RATELIMIT_ENABLED": True,
+    })
+    phone = page_process.test_client()
+    try:
+        kept_at = time.monotonic()
+        assert "Lacquerware workshop" in phone.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+        hanging_redis.hang()
+        try:
+            changed = subprocess.run(
+                [sys.executable, "-c", OTHER_NODE, app.config["SQLALCHEMY_DATABASE_URI"], hanging_redis.url,
+                 app.config["INSTANCE_DIR"], "title", str(session_id), str(world.room_id)],
+                cwd=ROOT, capture_output=True, text=True, timeout=120)
+        finally:
+            hanging_redis.unhang()
+        assert changed.returncode == 0, changed.stderr[-3000:]
+        assert "not replaced" in changed.stdout + changed.stderr  # the other node could not say so
+        if time.monotonic() - kept_at < programme_version.KEEP_SECONDS - 0.5:
+            assert "Lacquerware workshop" in phone.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+        time.sleep(max(0.0, programme_version.KEEP_SECONDS - (time.monotonic() - kept_at)) + 0.5)
+        assert "Moved upstairs" in phone.get(DAY_PAGE, headers=ENGLISH).get_data(as_text=True)
+    finally:
+        with page_process.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def test_the_process_keeps_what_was_used_last_within_its_budget():
