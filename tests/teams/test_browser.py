@@ -41,6 +41,7 @@ TEXT = {
         your_name="ชื่อของคุณที่ทีมงานจะเห็น", choose_password="ตั้งรหัสผ่าน", join="ร่วมทีมและดำเนินการต่อ",
         too_short="อย่างน้อย 10 ตัวอักษร", name_phone="ตั้งชื่อโทรศัพท์เครื่องนี้", set_up_phone="ตั้งค่าโทรศัพท์เครื่องนี้",
         active="ใช้งานอยู่", remove="นำออกจากทีม", remove_heading="นำ {name} ออกจากทีม?", removed="นำออกแล้ว",
+        cut_off="สิทธิ์การสแกนถูกยกเลิก",
         # The people's own names, typed as they would type them.
         staff_name="นก", staff_full_name="นก ใจดี", phone_name="โทรศัพท์ประตู 2", gate="ประตูหลัก",
         visitor="มาลี ศรีสุข",
@@ -53,7 +54,7 @@ TEXT = {
         staff_role="Staff", your_name="Your name, as the team will see it", choose_password="Choose a password",
         join="Join and continue", too_short="at least 10 characters", name_phone="Name this phone",
         set_up_phone="Set up this phone", active="Active", remove="Remove from the team",
-        remove_heading="Remove {name}?", removed="Removed",
+        remove_heading="Remove {name}?", removed="Removed", cut_off="its access was withdrawn",
         staff_name="Nok", staff_full_name="Nok Jaidee", phone_name="Gate 2 phone", gate="Main gate",
         visitor="Malee Srisuk",
     ),
@@ -222,14 +223,20 @@ def test_organiser_invites_staff_who_accepts_and_makes_a_first_scan(
     phone.locator("#code-input").fill(code)
     phone.locator("#code-form button[type=submit]").click()
     expect(phone.locator("#needs-pairing")).to_be_visible(timeout=15000)
+    # Told it was cut off, not "not set up yet"; the welcome shown when it joined is gone.
+    expect(phone.locator("#needs-pairing-message")).to_contain_text(t["cut_off"])
+    expect(phone.locator("#setup-message")).to_contain_text(t["cut_off"])
+    expect(phone.locator(".flashes")).to_be_hidden()
     check(phone, lang, "the removed phone's next scan", data)
     shot(phone, f"{size}-8-removed-phone-scans")
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Scan.id))) == 1
-    # And after a reload it still cannot.
+    # And after a reload it still cannot, and still says why.
     phone.reload()
     expect(phone.locator("#needs-pairing")).to_be_visible(timeout=15000)
+    expect(phone.locator("#needs-pairing-message")).to_contain_text(t["cut_off"])
     check(phone, lang, "the removed phone", data)
+    shot(phone, f"{size}-9-removed-phone-reloaded")
     organiser.close()
     staff.close()
 

@@ -12,7 +12,7 @@ const API = root.dataset.api;
 const t = { ...document.getElementById("scanner-i18n").dataset };
 const $ = (id) => document.getElementById(id);
 const KEY = { token: "thetsakan.scanner.token", device: "thetsakan.scanner.device", festival: "thetsakan.scanner.festival",
-  checkpoint: "thetsakan.scanner.checkpoint", name: "thetsakan.scanner.name" };
+  checkpoint: "thetsakan.scanner.checkpoint", name: "thetsakan.scanner.name", cutOff: "thetsakan.scanner.cut_off" };
 
 const state = { vendor: null, store: null, token: null, bundle: null, etag: null, festival: null, checkpoint: null,
   local: { admits: {}, walkIns: {} }, syncing: false, camera: null, lastCode: "", lastCodeAt: 0, keys: [] };
@@ -31,7 +31,10 @@ function deviceId() {
   return id;
 }
 
-function say(text) { $("setup-message").textContent = text; }
+function say(text) {
+  $("setup-message").textContent = text;
+  $("setup-message").classList.remove("visually-hidden");
+}
 
 async function api(path, options = {}) {
   const headers = { Accept: "application/json", ...(options.headers || {}) };
@@ -103,10 +106,15 @@ async function pair(code) {
     return false;
   }
   const body = await response.json();
-  localStorage.setItem(KEY.token, body.token);
+  keepToken(body.token);
   localStorage.setItem(KEY.festival, body.festival);
-  state.token = body.token;
   return true;
+}
+
+function keepToken(token) {
+  localStorage.setItem(KEY.token, token);
+  localStorage.removeItem(KEY.cutOff);
+  state.token = token;
 }
 
 async function tokenForSignedIn() {
@@ -122,15 +130,24 @@ async function tokenForSignedIn() {
   });
   if (!response.ok) return false;
   const body = await response.json();
-  localStorage.setItem(KEY.token, body.token);
-  state.token = body.token;
+  keepToken(body.token);
   return true;
 }
 
 function needPairing() {
+  // A token the server no longer takes: the phone's member was removed, switched off or signed out
+  // everywhere. Said so, also after a reload, until the phone is paired again: "not set up yet"
+  // would send a staff member looking for a set-up step they already did.
+  if (state.token) localStorage.setItem(KEY.cutOff, "1");
+  const message = localStorage.getItem(KEY.cutOff) ? t.cut_off : t.unpaired;
   localStorage.removeItem(KEY.token);
   state.token = null;
-  say(t.unpaired);
+  $("needs-pairing-message").textContent = message;
+  say(message);
+  // Announced (the status line), but shown once: in the card, above what to do about it.
+  $("setup-message").classList.add("visually-hidden");
+  // A "welcome to the team" shown when the page opened no longer holds.
+  for (const flash of document.querySelectorAll(".flashes")) flash.hidden = true;
   $("needs-pairing").hidden = false;
   $("pickers").hidden = true;
   $("scan-area").hidden = true;
