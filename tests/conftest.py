@@ -6,6 +6,8 @@ import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from datetime import date, datetime, timedelta, timezone
 from email import message_from_bytes, policy
@@ -27,6 +29,7 @@ from events import programme_store
 from events.models import City, Festival, ProgrammeSession, Venue
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port():
@@ -365,12 +368,46 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def hanging_redis(tmp_path):
-    """A redis-server of this test's own, to hang; the limiter's store (one per process) is given back after."""
+def hanging_redis(tmp_path, app):
+    """A redis-server of this test's own, to hang; the limiter's store (one per process) is given back after.
+
+    For the tests of what a process keeps under a generation (app/generations.py): `app_process()` is
+    another web process of the same database on this server, and `commit_while_hung(script, *args)`
+    runs a script (argv: database, this server's URL, instance dir, *args) in another process while
+    the server hangs, so that its commit cannot replace the generation."""
     from tests.faults.conftest import RedisServer  # tests/faults imports this module
 
     server = RedisServer(tmp_path).start()
     saved = (limiter._storage, limiter._limiter)
-    yield server
-    server.stop()
-    limiter._storage, limiter._limiter = saved
+    made = []
+
+    def app_process():
+        other = create_app({
+            **{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "INSTANCE_DIR")},
+            "REDIS_URL": server.url, "TESTING": True, "RATELIMIT_ENABLED": True,
+        })
+        made.append(other)
+        return other
+
+    def commit_while_hung(script, *args):
+        server.hang()
+        try:
+            changed = subprocess.run(
+                [sys.executable, "-c", script, app.config["SQLALCHEMY_DATABASE_URI"], server.url,
+                 app.config["INSTANCE_DIR"], *map(str, args)],
+                cwd=ROOT, capture_output=True, text=True, timeout=120)
+        finally:
+            server.unhang()
+        assert changed.returncode == 0, changed.stderr[-3000:]
+        assert "not replaced" in changed.stdout + changed.stderr  # the other process could not say so
+
+    server.app_process, server.commit_while_hung = app_process, commit_while_hung
+    try:
+        yield server
+    finally:
+        for other in made:
+            with other.app_context():
+                db.session.remove()
+                db.engine.dispose()
+        server.stop()
+        limiter._storage, limiter._limiter = saved
