@@ -1,7 +1,5 @@
 """Extensions, created unbound here and attached in create_app()."""
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -9,14 +7,13 @@ from flask_wtf import CSRFProtect
 
 from app.database import db
 from app.errors import ErrorSchema
+from app.limit_store import limiter
 from app.openapi_errors import ErrorResponses
 
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# No X-RateLimit-*/Retry-After on every answer: Retry-After is set on 429 answers only (app/limits.py).
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
 
 
 class ThetsakanApi(Api):

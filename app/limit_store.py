@@ -1,4 +1,5 @@
-"""The limiter's store: Redis through a guard that lets requests through while it does not answer.
+"""The limiter (its store and its moving windows) and the store's guard: Redis, letting requests
+through while it does not answer.
 
 Limits fail open: Redis is a store of counters here, and a festival whose Redis is
 down or hung must still sign families up, book and scan. While the store does not
@@ -7,19 +8,18 @@ once when it answers again), and the limiter's own connection gives up within a
 second instead of the shared pool's five. app.generations reads its tokens through
 the same guard.
 
-Apart from app.limits (which declares the limits and names the actors they count)
-so that modules below app.auth can use the store: app.limits reads the caller.
+Apart from app.limits (which declares the limits, names the actors they count and checks them
+per request) so that modules below app.auth can use the store: app.limits reads the caller.
 """
 import logging
 import threading
 import time
 
-from limits.storage import RedisStorage
+from limits.storage import RedisStorage, storage_from_string
+from limits.strategies import STRATEGIES
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
-
-from app.extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def storage_uri(redis_url):
 class FailOpenRedisStorage(RedisStorage):
     """The limits package's Redis storage, letting requests through while Redis does not answer.
 
-    Registered under its own URI schemes (limits' storage registry), so Flask-Limiter
+    Registered under its own URI schemes (limits' storage registry), so the limiter
     uses it like any other storage. After a failure the store is not asked again for
     PROBE_SECONDS, so that a hung Redis costs one short timeout per probe, not one per request.
     """
@@ -97,7 +97,7 @@ class FailOpenRedisStorage(RedisStorage):
             down_for, self.down_since = time.time() - self.down_since, None
         log.warning("rate limits are counted again: their Redis store answers after %.0f s", down_for)
 
-    # --- the storage calls Flask-Limiter makes, each failing open ----------------------
+    # --- the storage calls the moving windows make, each failing open -------------------
 
     def incr(self, key, expiry, amount=1):
         return self.guarded(lambda: super(FailOpenRedisStorage, self).incr(key, expiry, amount), 0)
@@ -131,6 +131,32 @@ class FailOpenRedisStorage(RedisStorage):
 
     def check(self):
         return self.guarded(lambda: super(FailOpenRedisStorage, self).check(), False)
+
+
+class Limiter:
+    """The app's limits store and their windows (the `limits` package), bound by init_app.
+
+    One per process, as the store is: the last app initialised is the one a process serves.
+    app.limits checks each request against it; app.generations keeps its tokens in its store.
+    """
+
+    def __init__(self):
+        self.enabled = True
+        self.storage = None
+        self.windows = None  # limits' strategy (RATELIMIT_STRATEGY) over the storage
+
+    def init_app(self, app):
+        self.enabled = bool(app.config.get("RATELIMIT_ENABLED", True))
+        self.storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        self.windows = STRATEGIES[app.config.get("RATELIMIT_STRATEGY", "moving-window")](self.storage)
+        app.extensions["limiter"] = self
+
+    def reset(self):
+        """Forget every count (tests start from zero)."""
+        self.storage.reset()
+
+
+limiter = Limiter()
 
 
 def outage_stats():

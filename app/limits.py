@@ -1,18 +1,24 @@
-"""Abuse limits (Flask-Limiter on Redis): each domain declares its own next to its views
-(`@rate_limit(rule, per=...)`), counted per the actor they protect against; a breach
-answers 429 `rate_limited` with Retry-After.
+"""Abuse limits (the `limits` package's moving windows, on Redis): each domain declares its own
+next to its views (`@rate_limit(rule, per=...)`), counted per the actor they protect against;
+a breach answers 429 `rate_limited` with Retry-After.
+
+Checked by one before_request hook that looks the endpoint up in a table built at start-up:
+a request to an endpoint without limits pays one dict lookup, a gate scan one window. (A
+general-purpose extension resolved every request's limits anew, twice: a tenth of a scan.)
 
 Limits fail open (app/limit_store.py): a festival whose Redis is down or hung must
 still sign families up, book and scan.
 """
+import functools
 import hashlib
 import math
 import time
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
 from flask_babel import gettext as _
-from flask_limiter.errors import RateLimitExceeded
+from limits import parse_many
+from werkzeug.exceptions import TooManyRequests
 
 from app.auth import current_principal
 from app.errors import http_error_response
@@ -133,25 +139,82 @@ def declared_limits(app):
     }
 
 
+# --- checking a request ----------------------------------------------------------------
+
+_CHECKS = "limits.checks"  # app.extensions: endpoint -> its declared limits
+_TO_COUNT = "limits.to_count"  # request.environ: limits counted only if the answer is accepted
+
+
+class RateLimited(TooManyRequests):
+    """A declared limit is used up: 429 `rate_limited`, with the seconds until its window frees a try."""
+
+    def __init__(self, declared, retry_after):
+        super().__init__()
+        self.declared = declared
+        self.retry_after = retry_after
+
+
+@functools.lru_cache(maxsize=256)
+def _items(rule):
+    """"30/minute;200/hour" as the `limits` package's items, parsed once per distinct rule."""
+    return tuple(parse_many(rule))
+
+
+def _windows(entries):
+    """(item, entry) of every limit that applies to this request, the shortest windows first:
+    a burst is refused by its minute before it uses up an hour."""
+    method = request.method
+    windows = [(item, entry) for entry in entries if method in entry.methods
+               for item in _items(entry.rule() if callable(entry.rule) else entry.rule)]
+    windows.sort(key=lambda window: window[0].GRANULARITY.seconds)
+    return windows
+
+
+def _check():
+    entries = request.endpoint and _checks().get(request.endpoint)
+    if not entries or not limiter.enabled:
+        return
+    windows, scope = limiter.windows, request.endpoint
+    to_count, keys = [], {}
+    for item, entry in _windows(entries):
+        key = keys.get(entry)
+        if key is None:
+            key = keys[entry] = entry.per()  # once per limit, not per window of it
+        if entry.counts is not None:
+            # Counted after the answer, if counts() accepts it: here only whether a try is left.
+            allowed = windows.test(item, key, scope)
+            to_count.append((item, entry, key))
+        else:
+            allowed = windows.hit(item, key, scope)
+        if not allowed:
+            reset_at = windows.get_window_stats(item, key, scope).reset_time
+            raise RateLimited(entry, max(1, math.ceil(reset_at - time.time())))
+    if to_count:
+        request.environ[_TO_COUNT] = to_count
+
+
+def _count_accepted(response):
+    for item, entry, key in request.environ.get(_TO_COUNT, ()):
+        if entry.counts(response):
+            limiter.windows.hit(item, key, request.endpoint)
+    return response
+
+
+def _checks():
+    return current_app.extensions[_CHECKS]
+
+
 # --- the refusal ------------------------------------------------------------------------
-
-
-def retry_after():
-    """Seconds until the breached limit's window ends (at least 1)."""
-    breached = limiter.current_limit
-    if breached is None:
-        return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
 
 
 def refused(error):
     """429 `rate_limited` with Retry-After, the only answer whose Retry-After the limiter sets.
 
-    Flask-Limiter's own headers are off (app/extensions.py): they would put a Retry-After
-    on every answer of a limited endpoint, a 201 or a 503 `busy` with its own value included.
+    No X-RateLimit-* headers on other answers: a Retry-After on a 201, or on a 503 `busy`
+    beside its own value, would mislead.
     """
-    seconds = retry_after()
-    message = getattr(error.limit, "error_message", None)
+    seconds = error.retry_after
+    message = error.declared.message
     error.description = (message() if callable(message) else message) or _(
         "Too many tries in a short time. Please wait a moment and try again.")
     response = http_error_response(error, retry_after=seconds)
@@ -160,10 +223,9 @@ def refused(error):
 
 
 def apply_limits(app):
-    app.register_error_handler(RateLimitExceeded, refused)
-    for endpoint, view in list(app.view_functions.items()):
-        limited = view
-        for entry in declared(view):
-            limited = limiter.limit(entry.rule, key_func=entry.per, methods=list(entry.methods),
-                                    deduct_when=entry.counts, error_message=entry.message)(limited)
-        app.view_functions[endpoint] = limited
+    """Check every request against the limits declared on its view (after the blueprints)."""
+    app.extensions[_CHECKS] = {endpoint: tuple(declared(view)) for endpoint, view in app.view_functions.items()
+                               if declared(view)}
+    app.register_error_handler(RateLimited, refused)
+    app.before_request(_check)
+    app.after_request(_count_accepted)

@@ -297,5 +297,5 @@ def install(app):
         return response
 
     app.register_blueprint(bp)
-    # Flask-Limiter and CSRF need not guard it: loopback and admins only, GET only.
+    # Limits and CSRF need not guard it: loopback and admins only, GET only.
     return app

@@ -378,7 +378,7 @@ def hanging_redis(tmp_path, app):
     from tests.faults.conftest import RedisServer  # tests/faults imports this module
 
     server = RedisServer(tmp_path).start()
-    saved = (limiter._storage, limiter._limiter)
+    saved = (limiter.storage, limiter.windows)
     made = []
 
     def app_process():
@@ -410,4 +410,4 @@ def hanging_redis(tmp_path, app):
                 db.session.remove()
                 db.engine.dispose()
         server.stop()
-        limiter._storage, limiter._limiter = saved
+        limiter.storage, limiter.windows = saved

@@ -106,7 +106,7 @@ def test_sign_in_attempts_are_limited(app, client, limited):
                           headers={"Accept-Language": "th"})
     assert blocked.status_code == 429
     assert int(blocked.headers["Retry-After"]) > 0
-    # The page says it in the visitor's language, not Flask-Limiter's "10 per 1 minute".
+    # The page says it in the visitor's language, not the limits package's "10 per 1 minute".
     page = blocked.get_data(as_text=True)
     assert "ลองหลายครั้งเกินไปในเวลาสั้น ๆ โปรดรอสักครู่แล้วลองใหม่" in page  # the catalogue's Thai
     assert "per 1 minute" not in page
