@@ -9,7 +9,9 @@ take visitors from one list. Each visitor's requests carry its own address in
 X-Forwarded-For (gunicorn runs with TRUSTED_PROXIES=1, as behind docs/deploy.md's proxy):
 a rush comes from many phones, and one address is only a ceiling of 600 bookings a minute.
 Then 150 holders cancel at once, which promotes from the waitlists. Throughput and p50/p95/p99 of each phase, and the ratio to the floor
-endpoint measured in the same run with the same client.
+endpoint measured in the same run with the same client; then the CPU per request gunicorn and
+PostgreSQL spent on the floor and on the bookings, and the floor's as a share of a booking's
+(steadier than the throughput where the machine is shared).
 
 Checked afterwards from the database, both must be 0:
   overbooked  seats confirmed beyond a workshop's capacity (summed over workshops),
@@ -28,7 +30,7 @@ from random import Random
 import sqlalchemy as sa
 
 from app.database import db
-from bench.harness import Stack, report, run_threads, threads_result
+from bench.harness import Stack, cpu_ms_per_request, report, run_threads, stack_cpu, threads_result
 from events.models import City, Festival, ProgrammeSession
 from registrations import services
 from registrations.models import CONFIRMED, WAITLISTED, Booking
@@ -180,9 +182,13 @@ def _run(stack):
     requests = [("POST", f"/api/v1/passes/{token}/bookings", {"session_id": session_id},
                  {"X-Forwarded-For": address(n)}) for n, (token, session_id) in enumerate(seeded["requests"])]
     city_floor = stack.seed(lambda: db.session.scalar(sa.select(City.id).order_by(City.id)))
+    before = stack_cpu(stack)
     floor = run_threads(stack.base_url, f"/bench/floor?id={city_floor}", "floor", stack.seconds, CONNECTIONS)
+    after = stack_cpu(stack)
+    floor_cpu = cpu_ms_per_request(before, after, floor.requests)
 
     booked, answers = race(stack, requests, f"book: {VISITORS} visitors")
+    book_cpu = cpu_ms_per_request(after, stack_cpu(stack), booked.requests)
     lost = sum(1 for answer in answers if answer is None or answer[0] != 201)
     answered = {body["id"]: body["status"] for status, body in filter(None, answers) if status == 201}
 
@@ -212,10 +218,15 @@ def _run(stack):
     print(f"   seats filled {verdict['seats_filled']}/{WORKSHOPS * SEATS}, waitlisted {verdict['waitlisted']}, "
           f"promoted {len(promoted)}; overbooked {verdict['overbooked']} (counter drift {verdict['counter_drift']}), "
           f"lost {lost}")
+    # The steadier figure where the machine is shared: CPU per request of gunicorn and PostgreSQL (the
+    # workers' statements included), and the floor's as a share of a booking's: the throughput the CPU allows.
+    print(f"   CPU per request (gunicorn and PostgreSQL): floor {floor_cpu:.2f} ms, booking {book_cpu:.2f} ms; "
+          f"floor's CPU / booking's {floor_cpu / book_cpu:.3f}x")
     if verdict["overbooked"] or lost:
         raise SystemExit("booking_rush: overbooked or lost requests")
     return {"rows": rows, "overbooked": verdict["overbooked"], "lost": lost, "seats_filled": verdict["seats_filled"],
-            "waitlisted": verdict["waitlisted"], "promoted": len(promoted)}
+            "waitlisted": verdict["waitlisted"], "promoted": len(promoted), "floor_cpu_ms": floor_cpu,
+            "book_cpu_ms": book_cpu}
 
 
 if __name__ == "__main__":

@@ -26,9 +26,9 @@ MAX_ID = 2**31 - 1  # ids past an integer column are simply not found (PostgreSQ
 
 
 def _lock_row(model, column, value, noop):
-    """`UPDATE <table> SET <column> = <column> WHERE <column> = value` (one row at most), returning the row
-    freshly loaded (one round trip where the database can RETURNING; else the UPDATE, then a SELECT).
-    None if absent."""
+    """Lock one row at most and return it freshly loaded, None if absent: on PostgreSQL
+    `SELECT ... FOR NO KEY UPDATE`; elsewhere `UPDATE <table> SET <column> = <column> WHERE <column> = value`
+    (one round trip where the database can RETURNING; else the UPDATE, then a SELECT)."""
     update, select, returning = _lock_statements(model, column, noop)
     params = {"key": value}
     if returning:
@@ -38,20 +38,25 @@ def _lock_row(model, column, value, noop):
     return db.session.scalars(select, params, execution_options={"populate_existing": True}).one()
 
 
-_STATEMENTS = {}  # (model, column, RETURNING?) -> (UPDATE [RETURNING the row], SELECT the row, RETURNING?)
+_STATEMENTS = {}  # (model, column, dialect) -> (the lock [returning the row], SELECT the row, RETURNING?)
 
 
 def _lock_statements(model, column, noop):
-    """(the UPDATE, RETURNING the row where the database can; the SELECT of the row; whether it can), built once per lock:
+    """(the lock, returning the row where the database can; the SELECT of the row; whether it can), built once per lock:
     every booking takes two of these locks, and building a statement costs more CPU than sending it.
     `noop` is the same for every lock of a model (_PASS_NOOP, _SESSION_NOOP)."""
-    returning = db.engine.dialect.update_returning
-    key = (model.__name__, column.key, returning)
+    dialect = db.engine.dialect
+    returning = dialect.update_returning
+    key = (model.__name__, column.key, dialect.name)
     made = _STATEMENTS.get(key)
     if made is None:
         where = column == sa.bindparam("key")
         update = sa.update(model).where(where).values(noop)
-        if returning:
+        if dialect.name == "postgresql":
+            # The lock an UPDATE takes (FOR NO KEY UPDATE: foreign-key checks of other rows pointing
+            # here, a scan of this pass, still pass) without writing a new version of the row.
+            update = sa.select(model).where(where).with_for_update(key_share=True)
+        elif returning:
             # The row mapped from a plain UPDATE ... RETURNING: the ORM's own UPDATE would first
             # work out which loaded objects to synchronise, for a statement that changes nothing.
             update = sa.select(model).from_statement(
