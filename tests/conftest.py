@@ -185,6 +185,23 @@ def make_user(app):
     return make
 
 
+def statements_of(app, call):
+    """(what call() returns, the SQL statements it sent, whitespace folded): what a request costs the database."""
+    seen = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _many):
+        seen.append(" ".join(statement.split()))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        answer = call()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return answer, seen
+
+
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 

@@ -1,32 +1,14 @@
 """What a gate scan costs the database: the staff member behind the token and the checkpoint are read
 in one statement (app.access reads the checkpoint's city beside the caller), and the scan then reads
 the checkpoint from the session instead of a second time. Bad tokens and other cities stay refused."""
-import sqlalchemy as sa
 
-from app.database import db
 from tests.checkin.conftest import scan
-from tests.conftest import bearer
-
-
-def _statements(app, call):
-    seen = []
-
-    def note(_conn, _cursor, statement, _parameters, _context, _many):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        answer = call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-    return answer, seen
+from tests.conftest import bearer, statements_of
 
 
 def test_a_staff_scan_reads_its_caller_and_checkpoint_in_one_statement(app, client, world, make_pass):
     made = make_pass(world.festival_id)
-    answer, statements = _statements(app, lambda: scan(client, world.gate_id, made.code, world.staff))
+    answer, statements = statements_of(app, lambda: scan(client, world.gate_id, made.code, world.staff))
     assert answer.status_code == 200 and answer.get_json()["result"] == "admitted"
     reads_of_the_caller = [s for s in statements if "api_tokens" in s]
     reads_of_the_checkpoint = [s for s in statements if "FROM checkpoints" in s or "JOIN checkpoints" in s]

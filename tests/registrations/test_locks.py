@@ -6,22 +6,7 @@ is an UPDATE that changes nothing, which takes the database's write lock."""
 import sqlalchemy as sa
 
 from app.database import db
-
-
-def _statements(app, call):
-    seen = []
-
-    def note(_conn, _cursor, statement, _parameters, _context, _many):
-        seen.append(" ".join(statement.split()))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        answer = call()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
-    return answer, seen
+from tests.conftest import statements_of
 
 
 def _version(app, pass_id):
@@ -38,7 +23,7 @@ def test_a_booking_locks_its_pass_without_writing_it(app, sign_up, workshop, boo
     postgres = app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
     before = _version(app, made["id"]) if postgres else None
 
-    answer, statements = _statements(app, lambda: book(made, session_id))
+    answer, statements = statements_of(app, lambda: book(made, session_id))
 
     assert answer.status_code == 201 and answer.get_json()["status"] == "confirmed", answer.get_json()
     pass_writes = [s for s in statements if s.startswith("UPDATE passes")]
