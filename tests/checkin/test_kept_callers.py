@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from app import users
 from app.database import db, now_utc
 from tests.checkin.conftest import scan
-from tests.checkin.test_scan_statements import _statements
-from tests.conftest import bearer
+from tests.conftest import bearer, statements_of
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,18 +25,18 @@ def _reads_of_the_caller(statements):
 
 def test_the_next_scans_with_the_same_phone_at_the_same_gate_read_no_caller(app, client, world, make_pass):
     codes = [make_pass(world.festival_id).code for _ in range(4)]  # made before the statements are counted
-    first, statements = _statements(app, lambda: scan(client, world.gate_id, codes[0], world.staff))
+    first, statements = statements_of(app, lambda: scan(client, world.gate_id, codes[0], world.staff))
     assert first.get_json()["result"] == "admitted"
     assert len(_reads_of_the_caller(statements)) == 1, statements
     for code in codes[1:]:
-        answer, statements = _statements(app, lambda: scan(client, world.gate_id, code, world.staff))
+        answer, statements = statements_of(app, lambda: scan(client, world.gate_id, code, world.staff))
         assert answer.status_code == 200 and answer.get_json()["result"] == "admitted"
         assert _reads_of_the_caller(statements) == [], statements
     with app.app_context():
         staff = db.session.scalars(sa.text("SELECT DISTINCT staff_user_id FROM scans")).all()
     assert staff == [world.staff_id]  # the kept caller is the one stored with each scan
     # Another gate is another reading; a bad token is never kept.
-    _, statements = _statements(app, lambda: scan(client, world.door_id, "x", world.staff))
+    _, statements = statements_of(app, lambda: scan(client, world.door_id, "x", world.staff))
     assert len(_reads_of_the_caller(statements)) == 1
     assert scan(client, world.gate_id, "x", bearer("tsk_not-a-real-token")).status_code == 401
 
