@@ -29,11 +29,11 @@ def _lock_row(model, column, value, noop):
     """Lock one row at most and return it freshly loaded, None if absent: on PostgreSQL
     `SELECT ... FOR NO KEY UPDATE`; elsewhere `UPDATE <table> SET <column> = <column> WHERE <column> = value`
     (one round trip where the database can RETURNING; else the UPDATE, then a SELECT)."""
-    update, select, returning = _lock_statements(model, column, noop)
+    lock, select, returning = _lock_statements(model, column, noop)
     params = {"key": value}
     if returning:
-        return db.session.scalars(update, params, execution_options={"populate_existing": True}).one_or_none()
-    if db.session.execute(update, params, execution_options={"synchronize_session": False}).rowcount == 0:
+        return db.session.scalars(lock, params, execution_options={"populate_existing": True}).one_or_none()
+    if db.session.execute(lock, params, execution_options={"synchronize_session": False}).rowcount == 0:
         return None
     return db.session.scalars(select, params, execution_options={"populate_existing": True}).one()
 
@@ -46,24 +46,24 @@ def _lock_statements(model, column, noop):
     every booking takes two of these locks, and building a statement costs more CPU than sending it.
     `noop` is the same for every lock of a model (_PASS_NOOP, _SESSION_NOOP)."""
     dialect = db.engine.dialect
-    returning = dialect.update_returning
     key = (model.__name__, column.key, dialect.name)
     made = _STATEMENTS.get(key)
     if made is None:
         where = column == sa.bindparam("key")
-        update = sa.update(model).where(where).values(noop)
         if dialect.name == "postgresql":
             # The lock an UPDATE takes (FOR NO KEY UPDATE: foreign-key checks of other rows pointing
             # here, a scan of this pass, still pass) without writing a new version of the row.
-            update = sa.select(model).where(where).with_for_update(key_share=True)
-        elif returning:
+            lock, returning = sa.select(model).where(where).with_for_update(key_share=True), True
+        elif dialect.update_returning:
             # The row mapped from a plain UPDATE ... RETURNING: the ORM's own UPDATE would first
             # work out which loaded objects to synchronise, for a statement that changes nothing.
-            update = sa.select(model).from_statement(
+            lock, returning = sa.select(model).from_statement(
                 sa.update(model.__table__).where(column.expression == sa.bindparam("key"))
                 .values({name: model.__table__.c[name] for name in noop}).returning(*model.__table__.c)
-            )
-        made = _STATEMENTS[key] = (update, sa.select(model).where(where), returning)
+            ), True
+        else:
+            lock, returning = sa.update(model).where(where).values(noop), False
+        made = _STATEMENTS[key] = (lock, sa.select(model).where(where), returning)
     return made
 
 
