@@ -14,7 +14,7 @@ from app.outbox import emit
 from events.models import ProgrammeSession
 from registrations.models import CANCELLED, CONFIRMED, WAITLISTED, Booking, Pass
 from registrations.services.locks import (
-    MAX_ID, fresh_booking, lock_pass, lock_pass_for_manage_token, lock_session, lock_sessions,
+    MAX_ID, fresh_booking, lock_pass, lock_pass_for_booking, lock_session, lock_sessions,
 )
 from registrations.services.seats import ensure_seats_allowed, seats_for, seats_free
 
@@ -141,6 +141,10 @@ def find_session(session_id):
     session = None
     if 0 < session_id <= MAX_ID:
         session = db.session.scalars(_SESSION_WITH_FESTIVAL, {"id": session_id}).unique().one_or_none()
+    return _found(session)
+
+
+def _found(session):
     if session is None:
         raise NotFound("session", N_("No such session."))
     return session
@@ -278,20 +282,21 @@ def promote_waitlist(session, now=None):
 
 def book(pass_id, session_id, seats=None, now=None):
     """Book seats in a session for a pass: confirmed if they fit, else waitlisted."""
-    return _book(lock_pass(pass_id), session_id, seats, now)
+    return _book(*lock_pass_for_booking(session_id, pass_id=pass_id), session_id, seats, now)
 
 
 def book_with_manage_token(token, session_id, seats=None, now=None):
-    """The same for the pass behind a manage link (404 otherwise): found and locked in one round trip."""
-    return _book(lock_pass_for_manage_token(token), session_id, seats, now)
+    """The same for the pass behind a manage link (404 otherwise)."""
+    return _book(*lock_pass_for_booking(session_id, token=token), session_id, seats, now)
 
 
-def _book(pass_, session_id, seats, now):
+def _book(pass_, session, session_id, seats, now):
+    """`pass_` locked, with its party; `session` read with it (None: there is none)."""
     if not pass_.is_active:
         raise DomainError("pass_cancelled", N_("This pass is cancelled."), status=409)
     # What concerns only this pass is checked under the pass's lock; the session's lock
     # is taken last and held for as short a time as possible.
-    session = find_session(session_id)
+    session = _found(session)
     _ensure_bookable(pass_, session, now or now_utc())
     party_size = pass_.party_size
     if seats is None:

@@ -15,6 +15,7 @@ are written only while their session's lock is held. So no two transactions
 wait on each other in a circle.
 """
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from app.database import db
 from app.errors import NotFound, N_
@@ -81,14 +82,48 @@ def lock_pass(pass_id):
     return pass_
 
 
-def lock_pass_for_manage_token(token):
-    """The pass behind a manage link, locked and loaded fresh in the same round trip; 404 otherwise."""
-    pass_ = None
-    if could_be_token(token):
-        pass_ = _lock_row(Pass, Pass.manage_token_hash, token_hash(token), _PASS_NOOP)
-    if pass_ is None:
+def lock_pass_for_booking(session_id, *, pass_id=None, token=None):
+    """The pass (by id or manage token) locked as lock_pass does, and in the same round trip its
+    party and the session with its festival, the session unlocked (a booking locks it last and
+    checks it again): (pass, session or None). 404 when there is no such pass.
+
+    The party is read in the statement that waits for the pass's lock: on PostgreSQL that
+    statement's snapshot may predate the commit it waited for. That is sound because a party is
+    written only at sign-up; erasing a pass rewrites the pass row itself, which the lock reads fresh."""
+    if token is not None:
+        column, key = Pass.manage_token_hash, token_hash(token) if could_be_token(token) else None
+    else:
+        column, key = Pass.id, pass_id if pass_id is not None and 0 < pass_id <= MAX_ID else None
+    found = None
+    if key is not None:
+        lock, select = _booking_statements(column)
+        params = {"key": key, "session_id": session_id if 0 < session_id <= MAX_ID else None}
+        if lock is None or db.session.execute(lock, params, execution_options={"synchronize_session": False}).rowcount:
+            found = db.session.execute(select, params, execution_options={"populate_existing": True}).unique().one_or_none()
+    if found is None:
         raise NotFound("pass", N_("No such pass."))
-    return pass_
+    return tuple(found)
+
+
+def _booking_statements(column):
+    """(the lock to run first, None where the SELECT takes it; the SELECT of pass, party, session and festival), built once."""
+    dialect = db.engine.dialect
+    key = ("booking", column.key, dialect.name)
+    made = _STATEMENTS.get(key)
+    if made is None:
+        where = column == sa.bindparam("key")
+        select = (
+            sa.select(Pass, ProgrammeSession)
+            .outerjoin(ProgrammeSession, ProgrammeSession.id == sa.bindparam("session_id", type_=sa.Integer))
+            .where(where)
+            .options(joinedload(Pass.party), joinedload(ProgrammeSession.festival))
+        )
+        if dialect.name == "postgresql":
+            made = (None, select.with_for_update(of=Pass.__table__, key_share=True))
+        else:
+            made = (sa.update(Pass).where(where).values(_PASS_NOOP), select)
+        _STATEMENTS[key] = made
+    return made
 
 
 _PASS_NOOP = {"status": Pass.status}
