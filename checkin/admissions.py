@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.database import db, now_utc
-from checkin.models import Admission, Scan
+from checkin.models import ADMITTED, IN, Admission, Scan
 
 ADMISSIONS = Admission.__table__
 SCANS = Scan.__table__
@@ -123,6 +123,47 @@ def read_and_lock_statement(read, admissible):
     return sa.select(
         *found.c, *(column.label("admission_" + column.name) for column in locked.c)
     ).select_from(found.outerjoin(locked, sa.true()))
+
+
+def read_and_admit_statement(read, admissible):
+    """PostgreSQL, a scan entering a gate or booth: read_and_lock_statement's read and lock, where an
+    admission that is new is inserted already admitted (this scan its first, the party inside) and
+    the admitted scan with it, so that a pass's first entry is one statement and one version of its
+    admission. The scan's id is drawn from its sequence first, so that each row can name the other
+    (the foreign key is checked at the statement's end). Extra parameters: the scan's `scanned_at`,
+    `received_at`, `source`, `device_id`, `local_id`, `staff_user_id`. Answers the read's columns,
+    the admission's (`admission_`-prefixed) and `scan_id`: null when the admission was there before,
+    which is then only locked, as lock() does, for the caller to judge the scan."""
+    found = read.cte("found")
+    scan_id = sa.select(sa.func.nextval(sa.literal_column(f"'{SCANS.name}_id_seq'::regclass")).label("id")).where(
+        admissible(found)).cte("scan_id")
+
+    def given(table, name):
+        return sa.bindparam(name, type_=table.c[name].type)
+
+    scanned_at = given(SCANS, "scanned_at")
+    entered = sa.select(
+        given(ADMISSIONS, "checkpoint_id"), found.c.id, given(ADMISSIONS, "festival_id"), scan_id.c.id, scanned_at,
+        sa.false(), found.c.party_size, sa.true(), scanned_at, given(ADMISSIONS, "created_at"),
+    ).select_from(found.join(scan_id, sa.true()))
+    insert = pg_insert(ADMISSIONS).from_select(
+        ["checkpoint_id", "pass_id", "festival_id", "first_scan_id", "first_scanned_at", "walk_in", "party_size",
+         "inside", "moved_at", "created_at"], entered)
+    locked = insert.on_conflict_do_update(
+        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": insert.excluded.checkpoint_id}
+    ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE)).cte("locked")
+    # The scan is stored here only beside the admission this statement inserted (its first_scan_id is ours).
+    admitted = sa.select(
+        scan_id.c.id, given(SCANS, "checkpoint_id"), given(SCANS, "festival_id"), found.c.id,
+        sa.literal(ADMITTED, SCANS.c.result.type), sa.literal("", SCANS.c.detail.type),
+        sa.literal(IN, SCANS.c.direction.type), sa.false(), sa.false(), given(SCANS, "source"), found.c.party_size,
+        given(SCANS, "device_id"), given(SCANS, "local_id"), given(SCANS, "staff_user_id"), scanned_at,
+        given(SCANS, "received_at"),
+    ).select_from(locked.join(scan_id, locked.c.first_scan_id == scan_id.c.id).join(found, sa.true()))
+    new_scan = sa.insert(SCANS).from_select(["id", *SCAN_COLUMNS], admitted).returning(SCANS.c.id).cte("new_scan")
+    return sa.select(
+        *found.c, *(column.label("admission_" + column.name) for column in locked.c), new_scan.c.id.label("scan_id"),
+    ).select_from(found.outerjoin(locked, sa.true()).outerjoin(new_scan, sa.true()))
 
 
 def locked_state(row):

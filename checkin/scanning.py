@@ -90,12 +90,21 @@ _PASS_AT_GATE = sa.select(
 ).where(Pass.public_id == sa.bindparam("public_id"))
 
 
-# The refusals of _judge_pass below that the database can tell: where none applies, the read also
-# locks the pass's admission (a code of this checkpoint's festival, checked before asking).
-_READ_AND_LOCK = admissions.read_and_lock_statement(_PASS_AT_GATE, lambda found: sa.and_(
-    found.c.festival_id == sa.bindparam("festival_id"), found.c.status == PASS_ACTIVE,
-    found.c.serial <= sa.bindparam("code_serial"),
-))
+
+
+def _admissible(found):
+    """The refusals of _judge_pass below that the database can tell: where none applies, the read also
+    locks the pass's admission (a code of this checkpoint's festival, checked before asking)."""
+    return sa.and_(
+        found.c.festival_id == sa.bindparam("festival_id"), found.c.status == PASS_ACTIVE,
+        found.c.serial <= sa.bindparam("code_serial"),
+    )
+
+
+_READ_AND_LOCK = admissions.read_and_lock_statement(_PASS_AT_GATE, _admissible)
+# An entry at a gate or booth: a pass not seen there before is admitted by the same statement (_judge
+# admits a first entry there whatever else holds).
+_READ_AND_ADMIT = admissions.read_and_admit_statement(_PASS_AT_GATE, _admissible)
 _PASS_FIELDS = len(_PASS_AT_GATE.selected_columns)
 
 
@@ -113,23 +122,31 @@ def _read(parsed, festival_id):
     return _judge_pass(PassAtGate(*row) if row is not None else None, parsed, festival_id)
 
 
-def _read_and_lock(code, checkpoint):
+def _read_and_lock(code, checkpoint, entry=None):
     """read_pass, and on PostgreSQL the lock of the admission in the same statement when the pass
-    is admissible: (pass, refusal, detail, locked AdmissionState or None)."""
+    is admissible: (pass, refusal, detail, locked AdmissionState or None, the scan stored or None).
+    `entry`: the scan's columns (insert_scan's) of an entry at a gate or booth, which the same
+    statement stores, admitted, when the pass was not seen there before."""
     try:
         parsed = _verify(code)
     except pass_codes.InvalidCode as error:
-        return None, INVALID, str(error)[:40], None
+        return None, INVALID, str(error)[:40], None, None
     if parsed.festival_id != checkpoint.festival_id or admissions.dialect() != "postgresql":
-        return (*_read(parsed, checkpoint.festival_id), None)
-    row = db.session.execute(_READ_AND_LOCK, {
+        return (*_read(parsed, checkpoint.festival_id), None, None)
+    parameters = {
         "public_id": parsed.public_id, "festival_id": checkpoint.festival_id, "code_serial": parsed.serial,
         "checkpoint_id": checkpoint.id, "created_at": now_utc(),
-    }).first()
+    }
+    if entry is not None:
+        parameters.update(entry)
+    row = db.session.execute(_READ_AND_LOCK if entry is None else _READ_AND_ADMIT, parameters).first()
     if row is None:
-        return None, INVALID, "unknown_pass", None
+        return None, INVALID, "unknown_pass", None, None
     pass_, refusal, detail = _judge_pass(PassAtGate(*row[:_PASS_FIELDS]), parsed, checkpoint.festival_id)
-    return pass_, refusal, detail, admissions.locked_state(row)
+    stored = None
+    if entry is not None and row.scan_id is not None:
+        stored = admissions.StoredScan(row.scan_id, checkpoint.id, entry["scanned_at"], IN, pass_.party_size, False)
+    return pass_, refusal, detail, admissions.locked_state(row), stored
 
 
 def _judge_pass(pass_, parsed, festival_id):
@@ -187,8 +204,17 @@ def scan_code(checkpoint, code, *, user=None, device_id="", scanned_at=None, dir
     received_at = now_utc()
     scanned_at = scanned_at or received_at
     if checkpoint.is_open_at(scanned_at) and not is_rehearsal(checkpoint.festival, scanned_at):
-        # The pass and the lock of its admission in one round trip (the admission is the next thing asked).
-        pass_, refusal, detail, locked = _read_and_lock(code, checkpoint)
+        # The pass and the lock of its admission in one round trip (the admission is the next thing asked);
+        # a first entry at a gate or booth is judged and stored by it too.
+        entry = None
+        if direction == IN and checkpoint.kind != SESSION:
+            entry = {"scanned_at": scanned_at, "received_at": received_at, "source": source,
+                     "device_id": device_id or "", "local_id": local_id,
+                     "staff_user_id": user.id if user is not None else None}
+        pass_, refusal, detail, locked, stored = _read_and_lock(code, checkpoint, entry)
+        if stored is not None:
+            _announce(checkpoint, stored, ADMITTED, IN)
+            return Outcome(ADMITTED, stored, pass_)
     else:
         (pass_, refusal, detail), locked = read_pass(code, checkpoint.festival_id), None
     return _decide(checkpoint, pass_, refusal, detail, user=user, device_id=device_id, scanned_at=scanned_at,
@@ -307,17 +333,22 @@ def _decide(checkpoint, pass_, refusal, detail, *, user, device_id, scanned_at, 
         scanned_at=scanned_at,
         received_at=received_at,
     )
+    _announce(checkpoint, scan, verdict.result, direction)
+    return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
+
+
+def _announce(checkpoint, scan, result, direction):
+    """The messages and the count a stored scan gives, on commit."""
     # No job reads scan.recorded (reports read the scans table): a gate scan writes no outbox row
     # for it unless a reader declares itself with app.outbox.read_by. scan.admitted is read only by
     # partners' webhooks, so it is written only where an endpoint of this festival listens.
     if wanted("scan.recorded", festival_id=checkpoint.festival_id):
         emit("scan.recorded", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id,
-             result=verdict.result, rehearsal=rehearsal)
-    if verdict.result == ADMITTED and direction == IN and not rehearsal and wanted(
+             result=result, rehearsal=scan.rehearsal)
+    if result == ADMITTED and direction == IN and not scan.rehearsal and wanted(
             "scan.admitted", festival_id=checkpoint.festival_id):
         emit("scan.admitted", scan_id=scan.id, checkpoint_id=checkpoint.id, festival_id=checkpoint.festival_id)
-    metrics.count_on_commit(SCANS, verdict.result)
-    return Outcome(verdict.result, scan, pass_, verdict.first_scanned_at, verdict.walk_in, verdict.detail)
+    metrics.count_on_commit(SCANS, result)
 
 
 def _judge(checkpoint, pass_, admission, scanned_at, direction, source, rehearsal):
