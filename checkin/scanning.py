@@ -90,8 +90,6 @@ _PASS_AT_GATE = sa.select(
 ).where(Pass.public_id == sa.bindparam("public_id"))
 
 
-
-
 def _admissible(found):
     """The refusals of _judge_pass below that the database can tell: where none applies, the read also
     locks the pass's admission (a code of this checkpoint's festival, checked before asking)."""

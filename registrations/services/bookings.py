@@ -282,15 +282,15 @@ def promote_waitlist(session, now=None):
 
 def book(pass_id, session_id, seats=None, now=None):
     """Book seats in a session for a pass: confirmed if they fit, else waitlisted."""
-    return _book(*lock_pass_for_booking(session_id, pass_id=pass_id), session_id, seats, now)
+    return _book(*lock_pass_for_booking(session_id, pass_id=pass_id), seats, now)
 
 
 def book_with_manage_token(token, session_id, seats=None, now=None):
     """The same for the pass behind a manage link (404 otherwise)."""
-    return _book(*lock_pass_for_booking(session_id, token=token), session_id, seats, now)
+    return _book(*lock_pass_for_booking(session_id, token=token), seats, now)
 
 
-def _book(pass_, session, session_id, seats, now):
+def _book(pass_, session, seats, now):
     """`pass_` locked, with its party; `session` read with it (None: there is none)."""
     if not pass_.is_active:
         raise DomainError("pass_cancelled", N_("This pass is cancelled."), status=409)
@@ -309,7 +309,7 @@ def _book(pass_, session, session_id, seats, now):
     _refuse_second_booking(existing_id)
     _refuse_clash(clashing_id)
     festival = session.festival
-    session = lock_session(session_id)
+    session = lock_session(session.id)
     # The lock reloads the row's columns only: the festival read with it stays attached, so that
     # the booking can be answered from this transaction (app code dumps booking.session.festival).
     set_committed_value(session, "festival", festival)

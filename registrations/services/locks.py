@@ -3,10 +3,11 @@
 Every change to a booking runs under its session's lock, so that the seat
 counters on the session row stay exact and a seat is never sold twice:
 
-* PostgreSQL: `UPDATE ... SET x = x` takes the row lock and holds it until the
-  transaction ends; the reads that follow see everything committed before it.
-* SQLite: pysqlite only sends BEGIN before the first write, so this UPDATE is
-  where the transaction starts and takes the database's write lock; a second
+* PostgreSQL: `SELECT ... FOR NO KEY UPDATE` takes the lock an UPDATE takes and holds
+  it until the transaction ends, without writing the row; the statements that follow
+  see everything committed before it.
+* SQLite: `UPDATE ... SET x = x`. pysqlite only sends BEGIN before the first write, so
+  this UPDATE is where the transaction starts and takes the database's write lock; a second
   writer waits for it (busy_timeout, app/database.py) instead of failing,
   because it holds no read snapshot yet.
 
