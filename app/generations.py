@@ -8,16 +8,19 @@ the limiter's counters and are read through the same fail-open guard
 (app/limit_store.py): a store that does not answer costs a request no more than the
 limiter already allows, and the caller asks the database instead (None).
 
+kept() is that rule, written once for every answer a process keeps.
+
 Within a request the tokens of every registered key are read together, in one round trip,
 the first time one is asked for, and that reading serves the rest of the request: a gate
 scan needs two, and a token read earlier than its answer only keeps that answer more
 cautiously.
 """
 import logging
+import time
 import uuid
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from sqlalchemy.orm import Session
 
 from app.extensions import limiter
@@ -81,6 +84,34 @@ def new_generation(key):
     if has_request_context():
         request.environ.pop(_READ, None)  # what this request reads next is after its own change
     return done
+
+
+# --- an answer kept under a token ---------------------------------------------------------------
+
+
+def kept(key, store, what, read, *, seconds, at_most=None, worth=None, stored=None, usable=None):
+    """read()'s answer as this process keeps it: (answer, True) when one kept for `what` (in
+    app.extensions[store]) under `key`'s current token is younger than `seconds` (and
+    usable(it), if given); else (read(), False), kept for the next call when the token was read
+    and worth(answer) holds (if given), as stored(answer) (if given: what is kept is what a
+    kept call returns), the store emptied first when it holds `at_most` answers.
+
+    The token is read before the database: what the database answers next is at least as new
+    as the token, so an answer is never kept under a newer token than its own. `seconds` bounds
+    what a replacement missed while Redis did not answer can cost."""
+    token = generation(key)
+    now = time.monotonic()
+    answers = current_app.extensions.setdefault(store, {})
+    known = answers.get(what) if token is not None else None
+    if (known is not None and known[0] == token and now - known[1] < seconds
+            and (usable is None or usable(known[2]))):
+        return known[2], True
+    answer = read()
+    if token is not None and (worth is None or worth(answer)):
+        if at_most is not None and len(answers) >= at_most:
+            answers.clear()
+        answers[what] = (token, now, stored(answer) if stored is not None else answer)
+    return answer, False
 
 
 # --- replacing a token after the commit that changed what it guards ---------------------------

@@ -1,10 +1,8 @@
 """People who run festivals: admins, organisers, staff and city teams, and their API tokens."""
 import hashlib
 import secrets
-import time
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -178,21 +176,16 @@ def user_for_token_beside(raw, key, params):
         return None, ()
     statement = _beside_statement(key)
     token_hash = hash_token(raw)
-    kept_as = (token_hash, key, tuple(sorted(params.items())))
-    generation = generations.generation(CALLERS_GENERATION)
-    now = time.monotonic()
-    callers = current_app.extensions.setdefault(_CALLERS, {})
-    known = callers.get(kept_as) if generation is not None else None
-    if known is not None and known[0] == generation and now - known[1] < KEEP_SECONDS:
-        row = _into_session(known[2])
-    else:
-        row = db.session.execute(statement, {**params, "token_hash": token_hash}).first()
-        if row is None:
-            return None, ()
-        if generation is not None and all(value is not None for value in row):
-            if len(callers) >= KEEP_AT_MOST:
-                callers.clear()
-            callers[kept_as] = (generation, now, _detached(row))
+    row, was_kept = generations.kept(
+        CALLERS_GENERATION, _CALLERS, (token_hash, key, tuple(sorted(params.items()))),
+        lambda: db.session.execute(statement, {**params, "token_hash": token_hash}).first(),
+        seconds=KEEP_SECONDS, at_most=KEEP_AT_MOST, stored=_detached,
+        worth=lambda row: row is not None and all(value is not None for value in row),
+    )
+    if row is None:
+        return None, ()
+    if was_kept:
+        row = _into_session(row)
     return row[0], tuple(row[1:])
 
 

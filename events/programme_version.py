@@ -30,12 +30,10 @@ nothing is kept; if it did not answer when a change was committed, a kept readin
 again within KEEP_SECONDS all the same, as after a write that passes by the ORM's session (an
 operator's hand-made SQL): the app's own writes all go through it.
 """
-import time
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 
 from app import generations
 from app.conditional import validator
@@ -127,14 +125,12 @@ def page_versions(slug, args, locale, host, now, scheme="http"):
 PROGRAMME_GENERATION = "events:programme:generation"
 KEEP_SECONDS = 10
 KEEP_AT_MOST = 2_000  # (kind, slug) readings per process: a few festivals' venues and booths each
-_KEPT = "events.programme_states"  # app.extensions: (page?, slug) -> _Kept
+_KEPT = "events.programme_states"  # app.extensions: (page?, slug) -> (generation, kept at, _Reading)
 
 
 @dataclass(frozen=True)
-class _Kept:
-    generation: str
-    at: float  # time.monotonic() when read
-    found: tuple
+class _Reading:
+    found: tuple  # None: no festival has this slug
     started_by: object  # the page's clock when read (None: the API's reading)
     next_start: object  # the first session start after it (None: none left)
 
@@ -144,20 +140,17 @@ def _state(slug, started_by=None):
     if not check.is_slug(slug):
         return None
     page = started_by is not None
-    # Read before the database: what the database answers next is at least as new as this token.
-    generation = generations.generation(PROGRAMME_GENERATION)
-    now = time.monotonic()
-    kept = current_app.extensions.setdefault(_KEPT, {})
-    known = kept.get((page, slug)) if generation is not None else None
-    if (known is not None and known.generation == generation and now - known.at < KEEP_SECONDS
-            and (not page or _same_started(known, started_by))):
-        return known.found
-    found, next_start = _read_state(slug, started_by)
-    if generation is not None and found is not None:
-        if len(kept) >= KEEP_AT_MOST:
-            kept.clear()
-        kept[(page, slug)] = _Kept(generation, now, found, started_by, next_start)
-    return found
+
+    def read():
+        found, next_start = _read_state(slug, started_by)
+        return _Reading(found, started_by, next_start)
+
+    reading, _kept = generations.kept(
+        PROGRAMME_GENERATION, _KEPT, (page, slug), read, seconds=KEEP_SECONDS, at_most=KEEP_AT_MOST,
+        worth=lambda reading: reading.found is not None,
+        usable=lambda reading: not page or _same_started(reading, started_by),
+    )
+    return reading.found
 
 
 def _same_started(known, started_by):

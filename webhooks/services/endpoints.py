@@ -2,12 +2,10 @@
 
 Services take plain values, flush and never commit: the request commits.
 """
-import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import Session
 
 from app import generations
@@ -208,18 +206,8 @@ def wants(topic, festival_id=None, **_payload):
     """For app.outbox.wanted(): does any enabled endpoint listen to this topic at this festival?"""
     if festival_id is None:
         return False
-    # Read before the database: under read committed, what the database answers next is at
-    # least as new as this token, so an answer is never kept under a newer token than its own.
-    generation = generations.generation(GENERATION_KEY)
-    if generation is None:
-        return bool(subscribers(topic, festival_id))
-    kept = current_app.extensions.setdefault(_KEPT, {})
-    known = kept.get((topic, festival_id))
-    now = time.monotonic()
-    if known is not None and known[0] == generation and now - known[2] < KEEP_SECONDS:
-        return known[1]
-    answer = bool(subscribers(topic, festival_id))
-    kept[(topic, festival_id)] = (generation, answer, now)
+    answer, _kept = generations.kept(GENERATION_KEY, _KEPT, (topic, festival_id),
+                                     lambda: bool(subscribers(topic, festival_id)), seconds=KEEP_SECONDS)
     return answer
 
 
