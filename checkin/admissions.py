@@ -53,14 +53,20 @@ SCAN_COLUMNS = ("checkpoint_id", "festival_id", "pass_id", "result", "detail", "
                 "source", "party_size", "device_id", "local_id", "staff_user_id", "scanned_at", "received_at")
 
 
-def _lock_statement(insert):
-    statement = insert(ADMISSIONS)
-    return statement.on_conflict_do_update(
-        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": statement.excluded.checkpoint_id}
+def _locking(insert):
+    """An INSERT of an admission made its lock: ON CONFLICT on (checkpoint, pass) it updates a column
+    to itself instead, and either way it answers the row's id and STATE."""
+    return insert.on_conflict_do_update(
+        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": insert.excluded.checkpoint_id}
     ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE))
 
 
-def _bind(table, name, prefix):
+def _read_beside(found, locked):
+    """The read's columns and the locked admission's (`admission_`-prefixed), as locked_state() reads them."""
+    return [*found.c, *(column.label("admission_" + column.name) for column in locked.c)]
+
+
+def _bind(table, name, prefix=""):
     return sa.bindparam(prefix + name, type_=table.c[name].type)
 
 
@@ -78,7 +84,7 @@ def _admit_statement(first):
 
 # Built once: a statement made per scan costs more CPU to construct and to key for the
 # compiled cache than its round trip.
-_LOCK = {"postgresql": _lock_statement(pg_insert), "sqlite": _lock_statement(sqlite_insert)}
+_LOCK = {"postgresql": _locking(pg_insert(ADMISSIONS)), "sqlite": _locking(sqlite_insert(ADMISSIONS))}
 _ADMIT = {True: _admit_statement(True), False: _admit_statement(False)}
 _INSERT_SCAN = sa.insert(SCANS).returning(SCANS.c.id)
 _UPDATE_ADMISSION = sa.update(ADMISSIONS).where(ADMISSIONS.c.id == sa.bindparam("admission_id"))
@@ -111,18 +117,13 @@ def read_and_lock_statement(read, admissible):
     `checkpoint_id`, `festival_id`, `created_at`. The lock is the one lock() takes."""
     found = read.cte("found")
     values = sa.select(
-        sa.bindparam("checkpoint_id", type_=ADMISSIONS.c.checkpoint_id.type), found.c.id,
-        sa.bindparam("festival_id", type_=ADMISSIONS.c.festival_id.type), sa.false(), sa.literal(0), sa.false(),
-        sa.bindparam("created_at", type_=ADMISSIONS.c.created_at.type),
+        _bind(ADMISSIONS, "checkpoint_id"), found.c.id, _bind(ADMISSIONS, "festival_id"), sa.false(), sa.literal(0),
+        sa.false(), _bind(ADMISSIONS, "created_at"),
     ).where(admissible(found))
     insert = pg_insert(ADMISSIONS).from_select(
         ["checkpoint_id", "pass_id", "festival_id", "walk_in", "party_size", "inside", "created_at"], values)
-    locked = insert.on_conflict_do_update(
-        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": insert.excluded.checkpoint_id}
-    ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE)).cte("locked")
-    return sa.select(
-        *found.c, *(column.label("admission_" + column.name) for column in locked.c)
-    ).select_from(found.outerjoin(locked, sa.true()))
+    locked = _locking(insert).cte("locked")
+    return sa.select(*_read_beside(found, locked)).select_from(found.outerjoin(locked, sa.true()))
 
 
 def read_and_admit_statement(read, admissible):
@@ -137,33 +138,26 @@ def read_and_admit_statement(read, admissible):
     found = read.cte("found")
     scan_id = sa.select(sa.func.nextval(sa.literal_column(f"'{SCANS.name}_id_seq'::regclass")).label("id")).where(
         admissible(found)).cte("scan_id")
-
-    def given(table, name):
-        return sa.bindparam(name, type_=table.c[name].type)
-
-    scanned_at = given(SCANS, "scanned_at")
+    scanned_at = _bind(SCANS, "scanned_at")
     entered = sa.select(
-        given(ADMISSIONS, "checkpoint_id"), found.c.id, given(ADMISSIONS, "festival_id"), scan_id.c.id, scanned_at,
-        sa.false(), found.c.party_size, sa.true(), scanned_at, given(ADMISSIONS, "created_at"),
+        _bind(ADMISSIONS, "checkpoint_id"), found.c.id, _bind(ADMISSIONS, "festival_id"), scan_id.c.id, scanned_at,
+        sa.false(), found.c.party_size, sa.true(), scanned_at, _bind(ADMISSIONS, "created_at"),
     ).select_from(found.join(scan_id, sa.true()))
     insert = pg_insert(ADMISSIONS).from_select(
         ["checkpoint_id", "pass_id", "festival_id", "first_scan_id", "first_scanned_at", "walk_in", "party_size",
          "inside", "moved_at", "created_at"], entered)
-    locked = insert.on_conflict_do_update(
-        index_elements=["checkpoint_id", "pass_id"], set_={"checkpoint_id": insert.excluded.checkpoint_id}
-    ).returning(ADMISSIONS.c.id, *(ADMISSIONS.c[name] for name in STATE)).cte("locked")
+    locked = _locking(insert).cte("locked")
     # The scan is stored here only beside the admission this statement inserted (its first_scan_id is ours).
     admitted = sa.select(
-        scan_id.c.id, given(SCANS, "checkpoint_id"), given(SCANS, "festival_id"), found.c.id,
+        scan_id.c.id, _bind(SCANS, "checkpoint_id"), _bind(SCANS, "festival_id"), found.c.id,
         sa.literal(ADMITTED, SCANS.c.result.type), sa.literal("", SCANS.c.detail.type),
-        sa.literal(IN, SCANS.c.direction.type), sa.false(), sa.false(), given(SCANS, "source"), found.c.party_size,
-        given(SCANS, "device_id"), given(SCANS, "local_id"), given(SCANS, "staff_user_id"), scanned_at,
-        given(SCANS, "received_at"),
+        sa.literal(IN, SCANS.c.direction.type), sa.false(), sa.false(), _bind(SCANS, "source"), found.c.party_size,
+        _bind(SCANS, "device_id"), _bind(SCANS, "local_id"), _bind(SCANS, "staff_user_id"), scanned_at,
+        _bind(SCANS, "received_at"),
     ).select_from(locked.join(scan_id, locked.c.first_scan_id == scan_id.c.id).join(found, sa.true()))
     new_scan = sa.insert(SCANS).from_select(["id", *SCAN_COLUMNS], admitted).returning(SCANS.c.id).cte("new_scan")
-    return sa.select(
-        *found.c, *(column.label("admission_" + column.name) for column in locked.c), new_scan.c.id.label("scan_id"),
-    ).select_from(found.outerjoin(locked, sa.true()).outerjoin(new_scan, sa.true()))
+    return sa.select(*_read_beside(found, locked), new_scan.c.id.label("scan_id")).select_from(
+        found.outerjoin(locked, sa.true()).outerjoin(new_scan, sa.true()))
 
 
 def locked_state(row):
