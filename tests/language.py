@@ -29,7 +29,9 @@ ALLOWED_LATIN = {"QR", "PDF", "CSV", "XLSX", "JSON", "ZIP", "zip", "English", "T
                  "app", "scan", "ID", "URL", "Wi", "Fi"}
 ISO_DATE = re.compile(r"\b(19|20)\d\d-\d\d-\d\d\b")
 CE_YEAR = re.compile(r"(?<![\d.:/-])20[0-4]\d(?![\d:.-])")
-TWELVE_HOUR = re.compile(r"\d\s?(?:AM|PM|am|pm|a\.m\.|p\.m\.)(?!\w)")  # Thai clocks run to 24 hours
+# Thai clocks run to 24 hours. A clock reading stands alone ("9 PM", "10:30am"): digits inside a
+# word (a random token such as "…10Z3AM") are not one.
+TWELVE_HOUR = re.compile(r"(?<!\w)\d{1,2}(?:[:.]\d\d)?\s?(?:AM|PM|am|pm|a\.m\.|p\.m\.)(?!\w)")
 ENGLISH_RUN = re.compile(r"\b[A-Za-z][a-z']+(?:[ ,]+[A-Za-z][a-z']+){3,}")
 
 
